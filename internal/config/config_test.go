@@ -54,7 +54,9 @@ func (w *world) load(t *testing.T) *Config {
 	return c
 }
 
-func (w *world) snagFile() string   { return filepath.Join(w.env["XDG_CONFIG_HOME"], "snag", "config.ini") }
+func (w *world) snagFile() string {
+	return filepath.Join(w.env["XDG_CONFIG_HOME"], "snag", "config.ini")
+}
 func (w *world) globalFile() string { return filepath.Join(w.home, ".sentryclirc") }
 func (w *world) projectFile() string {
 	return filepath.Join(filepath.Dir(filepath.Dir(w.work)), ".sentryclirc") // two levels up: walking up works
