@@ -9,12 +9,18 @@ import { Cart } from "./cart.js";
 async function runCheckout(code) {
   const cart = new Cart("EUR").add("book", 2, 1999).add("pen", 10, 150);
   const receipt = await cart.checkout(code);
+  if (!receipt) {
+    throw new Error("empty receipt");
+  }
   return receipt;
 }
 
 async function runRefund(orderId) {
   const cart = new Cart("EUR");
   const receipt = await cart.refund(orderId);
+  if (!receipt) {
+    throw new Error("empty receipt");
+  }
   return receipt;
 }
 
