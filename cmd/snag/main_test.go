@@ -50,3 +50,36 @@ func TestReleaseLdflagsReachTheBinary(t *testing.T) {
 		t.Fatalf("snag --version = %q, want %q", out, want)
 	}
 }
+
+// TestLayering enforces the package boundaries of DESIGN.md: only cmd/
+// imports cobra; domain packages import no TUI; sourcemaps is stdlib-only;
+// the TUI reaches data only through its interface.
+func TestLayering(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/snag-dev/snag/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/snag-dev/snag/"
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := strings.TrimPrefix(fields[0], mod), fields[1:]
+		for _, imp := range imports {
+			cli := strings.HasPrefix(imp, "github.com/spf13/cobra") || strings.HasPrefix(imp, "github.com/spf13/pflag")
+			tui := strings.HasPrefix(imp, "charm.land/")
+			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+			switch {
+			case cli && !strings.HasPrefix(pkg, "cmd/"):
+				t.Errorf("%s imports %s: only cmd/ may import cobra", pkg, imp)
+			case tui && !strings.HasPrefix(pkg, "tui") && !strings.HasPrefix(pkg, "cmd/"):
+				t.Errorf("%s imports %s: only tui/ (and cmd/) may import the Charm libraries", pkg, imp)
+			case strings.HasPrefix(pkg, "sourcemaps") && !stdlib:
+				t.Errorf("%s imports %s: sourcemaps uses the standard library only", pkg, imp)
+			case strings.HasPrefix(pkg, "tui") && (imp == "net/http" || imp == "database/sql"):
+				t.Errorf("%s imports %s: the TUI reaches data only through its interface", pkg, imp)
+			}
+		}
+	}
+}
