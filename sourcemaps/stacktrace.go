@@ -226,6 +226,9 @@ func newStackFrame(raw, engine string) StackFrame {
 func parseV8Frame(s string) (StackFrame, bool) {
 	f := newStackFrame(s, EngineV8)
 	rest := strings.TrimLeft(s[3:], " \t")
+	// util.inspect opens the error's own properties ("[cause]: …") on the
+	// last frame's line.
+	rest = strings.TrimSuffix(rest, " {")
 	if len(rest) > 6 && strings.HasPrefix(rest, "async ") && rest[6] != '(' {
 		f.Async = true
 		rest = strings.TrimLeft(rest[6:], " ")
@@ -771,10 +774,12 @@ func traceSplitPosition(s string) (url string, line, col int, ok bool) {
 		return "", 0, 0, false
 	}
 	url, line = s[:i], last
-	if j := strings.LastIndexByte(url, ':'); j >= 0 {
-		if v, ok := traceAtoi(url[j+1:]); ok {
-			url, line, col = url[:j], v, last
+	if j := strings.LastIndexByte(url, ':'); j >= 0 && traceAllDigits(url[j+1:]) {
+		v, ok := traceAtoi(url[j+1:])
+		if !ok {
+			return "", 0, 0, false // a line number too long to be real
 		}
+		url, line, col = url[:j], v, last
 	}
 	if url == "" {
 		return "", 0, 0, false
@@ -797,6 +802,15 @@ func traceAtoi(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+func traceAllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // traceMatchOpen returns the index of the "(" matching the ")" at s[end],
