@@ -18,7 +18,7 @@ func TestStacktracesFromEvent(t *testing.T) {
 				{"filename":"app:///main.js","abs_path":"https://x.test/main.js","function":"outer","lineno":1,"colno":200,"in_app":true},
 				{"filename":"app:///main.js","function":"inner","lineno":"1","colno":100.0,"in_app":null}]}}]}}`,
 			[]EventStacktrace{{Kind: "exception", Type: "Error", Value: "boom", Frames: []EventFrame{
-				{Filename: "app:///main.js", AbsPath: "https://x.test/main.js", Function: "outer", Lineno: 1, Colno: 200, InApp: ptrTo(true)},
+				{Filename: "app:///main.js", AbsPath: "https://x.test/main.js", Function: "outer", Lineno: 1, Colno: 200, InApp: stackPtr(true)},
 				{Filename: "app:///main.js", Function: "inner", Lineno: 1, Colno: 100},
 			}}},
 		},
@@ -46,8 +46,8 @@ func TestStacktracesFromEvent(t *testing.T) {
 				"stacktrace":{"frames":[{"filename":"src/a.ts","absPath":"webpack://app/src/a.ts","lineNo":10,"colNo":3,"inApp":true}]},
 				"rawStacktrace":{"frames":[{"filename":"main.js","absPath":"https://x.test/main.js","lineNo":1,"colNo":999,"inApp":true}]}}]}}]}`,
 			[]EventStacktrace{{Kind: "exception", Type: "TypeError", Value: "x",
-				Frames:    []EventFrame{{Filename: "src/a.ts", AbsPath: "webpack://app/src/a.ts", Lineno: 10, Colno: 3, InApp: ptrTo(true)}},
-				RawFrames: []EventFrame{{Filename: "main.js", AbsPath: "https://x.test/main.js", Lineno: 1, Colno: 999, InApp: ptrTo(true)}},
+				Frames:    []EventFrame{{Filename: "src/a.ts", AbsPath: "webpack://app/src/a.ts", Lineno: 10, Colno: 3, InApp: stackPtr(true)}},
+				RawFrames: []EventFrame{{Filename: "main.js", AbsPath: "https://x.test/main.js", Lineno: 1, Colno: 999, InApp: stackPtr(true)}},
 			}},
 		},
 		{"no stack traces", `{"message":"hi","exception":{"values":[]}}`, nil},
@@ -74,7 +74,7 @@ func TestStacktracesFromEvent(t *testing.T) {
 
 func TestEventFrameStackFrame(t *testing.T) {
 	got := EventFrame{Filename: "app:///a.js", AbsPath: "https://x.test/a.js", Function: "f", Lineno: 3, Colno: 4}.StackFrame()
-	want := sf("", "f", "https://x.test/a.js", 3, 4)
+	want := jsFrame("", "f", "https://x.test/a.js", 3, 4)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v", got)
 	}
@@ -83,5 +83,4 @@ func TestEventFrameStackFrame(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
-
+func stackPtr[T any](v T) *T { return &v }

@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// sf builds an expected frame with the "absent" defaults the parser uses;
+// jsFrame builds an expected frame with the "absent" defaults the parser uses;
 // edit applies the fields a case cares about.
-func sf(engine, fn, url string, line, col int, edit ...func(*StackFrame)) StackFrame {
+func jsFrame(engine, fn, url string, line, col int, edit ...func(*StackFrame)) StackFrame {
 	f := StackFrame{Function: fn, URL: url, Line: line, Column: col, Engine: engine, PromiseIndex: -1, WasmFunction: -1}
 	for _, e := range edit {
 		e(&f)
@@ -20,16 +20,29 @@ func sf(engine, fn, url string, line, col int, edit ...func(*StackFrame)) StackF
 	return f
 }
 
+// Edits for jsFrame. The names carry the sf prefix because test files share the
+// package namespace with the sourcemap decoder's tests.
 var (
-	isAsync  = func(f *StackFrame) { f.Async = true }
-	isNew    = func(f *StackFrame) { f.Constructor = true }
-	isNative = func(f *StackFrame) { f.Native = true }
+	sfAsync  = func(f *StackFrame) { f.Async = true }
+	sfNew    = func(f *StackFrame) { f.Constructor = true }
+	sfNative = func(f *StackFrame) { f.Native = true }
 )
 
-func alias(a string) func(*StackFrame)  { return func(f *StackFrame) { f.Alias = a } }
-func cause(c string) func(*StackFrame)  { return func(f *StackFrame) { f.Async, f.AsyncCause = true, c } }
-func promise(n int) func(*StackFrame)   { return func(f *StackFrame) { f.PromiseIndex = n } }
-func evalAt(l, c int) func(*StackFrame) { return func(f *StackFrame) { f.Eval, f.EvalLine, f.EvalColumn = true, l, c } }
+func sfAlias(a string) func(*StackFrame) {
+	return func(f *StackFrame) { f.Alias = a }
+}
+
+func sfCause(c string) func(*StackFrame) {
+	return func(f *StackFrame) { f.Async, f.AsyncCause = true, c }
+}
+
+func sfPromise(n int) func(*StackFrame) {
+	return func(f *StackFrame) { f.PromiseIndex = n }
+}
+
+func sfEval(l, c int) func(*StackFrame) {
+	return func(f *StackFrame) { f.Eval, f.EvalLine, f.EvalColumn = true, l, c }
+}
 
 func TestParseFrame(t *testing.T) {
 	const v8, sm, jsc = EngineV8, EngineSpiderMonkey, EngineJSC
@@ -39,101 +52,101 @@ func TestParseFrame(t *testing.T) {
 		want StackFrame
 	}{
 		// V8: Chrome, Node, Deno, Bun, and the engines that copied its format.
-		{"v8/named", "    at fn (http://x.test/a.js:1:2)", sf(v8, "fn", "http://x.test/a.js", 1, 2)},
-		{"v8/anonymous", "    at http://x.test/a.js:1:2", sf(v8, "", "http://x.test/a.js", 1, 2)},
-		{"v8/tab indent", "\tat fn (a.js:1:2)", sf(v8, "fn", "a.js", 1, 2)},
-		{"v8/constructor", "at new Foo (/p/dir with space/v8.js:1:35)", sf(v8, "Foo", "/p/dir with space/v8.js", 1, 35, isNew)},
-		{"v8/anonymous constructor", "at new <anonymous> (http://x.test/a.js:2:1)", sf(v8, "", "http://x.test/a.js", 2, 1, isNew)},
-		{"v8/async", "at async a2 (/p/v8.js:20:25)", sf(v8, "a2", "/p/v8.js", 20, 25, isAsync)},
-		{"v8/async anonymous", "at async /p/dir with space/v8.js:22:9", sf(v8, "", "/p/dir with space/v8.js", 22, 9, isAsync)},
-		{"v8/async in location", "at Object.callback (async http://x.test/:25:7)", sf(v8, "Object.callback", "http://x.test/", 25, 7, isAsync)},
-		{"v8/promise index", "at Promise.all (index 0)", sf(v8, "Promise.all", "", 0, 0, promise(0))},
-		{"v8/async promise index", "at async Promise.allSettled (index 12)", sf(v8, "Promise.allSettled", "", 0, 0, isAsync, promise(12))},
-		{"v8/receiver", "at Object.method (/p/v8.js:3:33)", sf(v8, "Object.method", "/p/v8.js", 3, 33)},
-		{"v8/module top level", "at Object.<anonymous> (/p/v8.js:6:1)", sf(v8, "Object.<anonymous>", "/p/v8.js", 6, 1)},
-		{"v8/anonymous name", "at <anonymous> (/p/app.ts:4:11)", sf(v8, "", "/p/app.ts", 4, 11)},
-		{"v8/alias", "at get g [as g] (/p/v8.js:7:42)", sf(v8, "get g", "/p/v8.js", 7, 42, alias("g"))},
+		{"v8/named", "    at fn (http://x.test/a.js:1:2)", jsFrame(v8, "fn", "http://x.test/a.js", 1, 2)},
+		{"v8/anonymous", "    at http://x.test/a.js:1:2", jsFrame(v8, "", "http://x.test/a.js", 1, 2)},
+		{"v8/tab indent", "\tat fn (a.js:1:2)", jsFrame(v8, "fn", "a.js", 1, 2)},
+		{"v8/constructor", "at new Foo (/p/dir with space/v8.js:1:35)", jsFrame(v8, "Foo", "/p/dir with space/v8.js", 1, 35, sfNew)},
+		{"v8/anonymous constructor", "at new <anonymous> (http://x.test/a.js:2:1)", jsFrame(v8, "", "http://x.test/a.js", 2, 1, sfNew)},
+		{"v8/async", "at async a2 (/p/v8.js:20:25)", jsFrame(v8, "a2", "/p/v8.js", 20, 25, sfAsync)},
+		{"v8/async anonymous", "at async /p/dir with space/v8.js:22:9", jsFrame(v8, "", "/p/dir with space/v8.js", 22, 9, sfAsync)},
+		{"v8/async in location", "at Object.callback (async http://x.test/:25:7)", jsFrame(v8, "Object.callback", "http://x.test/", 25, 7, sfAsync)},
+		{"v8/promise index", "at Promise.all (index 0)", jsFrame(v8, "Promise.all", "", 0, 0, sfPromise(0))},
+		{"v8/async promise index", "at async Promise.allSettled (index 12)", jsFrame(v8, "Promise.allSettled", "", 0, 0, sfAsync, sfPromise(12))},
+		{"v8/receiver", "at Object.method (/p/v8.js:3:33)", jsFrame(v8, "Object.method", "/p/v8.js", 3, 33)},
+		{"v8/module top level", "at Object.<anonymous> (/p/v8.js:6:1)", jsFrame(v8, "Object.<anonymous>", "/p/v8.js", 6, 1)},
+		{"v8/anonymous name", "at <anonymous> (/p/app.ts:4:11)", jsFrame(v8, "", "/p/app.ts", 4, 11)},
+		{"v8/alias", "at get g [as g] (/p/v8.js:7:42)", jsFrame(v8, "get g", "/p/v8.js", 7, 42, sfAlias("g"))},
 		{"v8/alias with node URL", "at Function.executeUserEntryPoint [as runMain] (node:internal/modules/run_main:164:12)",
-			sf(v8, "Function.executeUserEntryPoint", "node:internal/modules/run_main", 164, 12, alias("runMain"))},
+			jsFrame(v8, "Function.executeUserEntryPoint", "node:internal/modules/run_main", 164, 12, sfAlias("runMain"))},
 		{"v8/anonymous function alias", "at I.e.fn.(anonymous function) [as index] (http://x.test:8080/file.js:10:3651)",
-			sf(v8, "I.e.fn.(anonymous function)", "http://x.test:8080/file.js", 10, 3651, alias("index"))},
-		{"v8/node internal", "at Module._compile (node:internal/modules/cjs/loader:1521:14)", sf(v8, "Module._compile", "node:internal/modules/cjs/loader", 1521, 14)},
-		{"v8/native", "at JSON.parse (native)", sf(v8, "JSON.parse", "native", 0, 0, isNative)},
-		{"v8/anonymous script", "at Array.map (<anonymous>)", sf(v8, "Array.map", "<anonymous>", 0, 0)},
-		{"v8/bare anonymous", "at <anonymous>", sf(v8, "", "<anonymous>", 0, 0)},
-		{"v8/anonymous script position", "at <anonymous>:1:2", sf(v8, "", "<anonymous>", 1, 2)},
+			jsFrame(v8, "I.e.fn.(anonymous function)", "http://x.test:8080/file.js", 10, 3651, sfAlias("index"))},
+		{"v8/node internal", "at Module._compile (node:internal/modules/cjs/loader:1521:14)", jsFrame(v8, "Module._compile", "node:internal/modules/cjs/loader", 1521, 14)},
+		{"v8/native", "at JSON.parse (native)", jsFrame(v8, "JSON.parse", "native", 0, 0, sfNative)},
+		{"v8/anonymous script", "at Array.map (<anonymous>)", jsFrame(v8, "Array.map", "<anonymous>", 0, 0)},
+		{"v8/bare anonymous", "at <anonymous>", jsFrame(v8, "", "<anonymous>", 0, 0)},
+		{"v8/anonymous script position", "at <anonymous>:1:2", jsFrame(v8, "", "<anonymous>", 1, 2)},
 		{"v8/eval", "at ev (eval at <anonymous> (/p/dir with space/v8.js:10:20), <anonymous>:1:22)",
-			sf(v8, "ev", "/p/dir with space/v8.js", 10, 20, evalAt(1, 22))},
+			jsFrame(v8, "ev", "/p/dir with space/v8.js", 10, 20, sfEval(1, 22))},
 		{"v8/nested eval", "at eval (eval at <anonymous> (eval at <anonymous> (/p/x/v8.js:11:27)), <anonymous>:1:7)",
-			sf(v8, "eval", "/p/x/v8.js", 11, 27, evalAt(1, 7))},
+			jsFrame(v8, "eval", "/p/x/v8.js", 11, 27, sfEval(1, 7))},
 		{"v8/eval with parens in name", "at x (eval at I.e.fn.(anonymous function) (http://x.test/a.js:5:6), <anonymous>:7:8)",
-			sf(v8, "x", "http://x.test/a.js", 5, 6, evalAt(7, 8))},
-		{"v8/spaces and parens in path", "at fn (/home/me/my project (copy)/a.js:1:2)", sf(v8, "fn", "/home/me/my project (copy)/a.js", 1, 2)},
-		{"v8/anonymous, parens in path", "at /home/me/my project (copy)/a.js:1:2", sf(v8, "", "/home/me/my project (copy)/a.js", 1, 2)},
-		{"v8/unbalanced open paren in path", "at fn (/home/me/a(b.js:1:2)", sf(v8, "fn", "/home/me/a(b.js", 1, 2)},
-		{"v8/unbalanced close paren in path", "at fn (/home/me/a)b.js:1:2)", sf(v8, "fn", "/home/me/a)b.js", 1, 2)},
-		{"v8/brackets in URL", "at http://x.test/(group)/[route]/script.js:1:126", sf(v8, "", "http://x.test/(group)/[route]/script.js", 1, 126)},
-		{"v8/at sign in path", "at fn (/p/node_modules/@scope/pkg/index.js:1:2)", sf(v8, "fn", "/p/node_modules/@scope/pkg/index.js", 1, 2)},
-		{"v8/missing close paren", "at foo (http://x.test/a.js:1:2", sf(v8, "foo", "http://x.test/a.js", 1, 2)},
-		{"v8/no space before paren", "at render(/home/u/app/src/Scene.js:78:24)", sf(v8, "render", "/home/u/app/src/Scene.js", 78, 24)},
+			jsFrame(v8, "x", "http://x.test/a.js", 5, 6, sfEval(7, 8))},
+		{"v8/spaces and parens in path", "at fn (/home/me/my project (copy)/a.js:1:2)", jsFrame(v8, "fn", "/home/me/my project (copy)/a.js", 1, 2)},
+		{"v8/anonymous, parens in path", "at /home/me/my project (copy)/a.js:1:2", jsFrame(v8, "", "/home/me/my project (copy)/a.js", 1, 2)},
+		{"v8/unbalanced open paren in path", "at fn (/home/me/a(b.js:1:2)", jsFrame(v8, "fn", "/home/me/a(b.js", 1, 2)},
+		{"v8/unbalanced close paren in path", "at fn (/home/me/a)b.js:1:2)", jsFrame(v8, "fn", "/home/me/a)b.js", 1, 2)},
+		{"v8/brackets in URL", "at http://x.test/(group)/[route]/script.js:1:126", jsFrame(v8, "", "http://x.test/(group)/[route]/script.js", 1, 126)},
+		{"v8/at sign in path", "at fn (/p/node_modules/@scope/pkg/index.js:1:2)", jsFrame(v8, "fn", "/p/node_modules/@scope/pkg/index.js", 1, 2)},
+		{"v8/missing close paren", "at foo (http://x.test/a.js:1:2", jsFrame(v8, "foo", "http://x.test/a.js", 1, 2)},
+		{"v8/no space before paren", "at render(/home/u/app/src/Scene.js:78:24)", jsFrame(v8, "render", "/home/u/app/src/Scene.js", 78, 24)},
 		{"v8/data URL", `at Module.d (data:text/javascript,export function d(){throw new Error("data")}:1:27)`,
-			sf(v8, "Module.d", `data:text/javascript,export function d(){throw new Error("data")}`, 1, 27)},
-		{"v8/file URL", "at boom (file:///p/esm.mjs:1:32)", sf(v8, "boom", "file:///p/esm.mjs", 1, 32)},
-		{"v8/deno", "at file:///home/me/main.ts:3:9", sf(v8, "", "file:///home/me/main.ts", 3, 9)},
-		{"v8/windows", `at TESTTESTTEST.someMethod (C:\Users\user\path\to\file.js:295:108)`, sf(v8, "TESTTESTTEST.someMethod", `C:\Users\user\path\to\file.js`, 295, 108)},
-		{"v8/windows anonymous with space", `at C:\project files\esm.js:1:34535`, sf(v8, "", `C:\project files\esm.js`, 1, 34535)},
-		{"v8/windows forward slashes", "at fn (C:/work/app.js:2:3)", sf(v8, "fn", "C:/work/app.js", 2, 3)},
-		{"v8/port", "at fn (http://localhost:8080/a.js:10:5)", sf(v8, "fn", "http://localhost:8080/a.js", 10, 5)},
-		{"v8/query string", "at fn (https://cdn.x.test/app.js?v=1.2&x=a:b:3:4)", sf(v8, "fn", "https://cdn.x.test/app.js?v=1.2&x=a:b", 3, 4)},
-		{"v8/webpack", "at TESTTESTTEST.eval(webpack:///./src/components/test/test.jsx?:295:108)", sf(v8, "TESTTESTTEST.eval", "webpack:///./src/components/test/test.jsx?", 295, 108)},
-		{"v8/webpack internal", "at fn (webpack-internal:///./src/a.js:3:4)", sf(v8, "fn", "webpack-internal:///./src/a.js", 3, 4)},
-		{"v8/blob URL", "at s (blob:http%3A//localhost%3A8080/abfc40e9-4742:31:29146)", sf(v8, "s", "blob:http%3A//localhost%3A8080/abfc40e9-4742", 31, 29146)},
-		{"v8/blob URL plain", "at blob:https://x.test/9a1b2c3d:1:200", sf(v8, "", "blob:https://x.test/9a1b2c3d", 1, 200)},
-		{"v8/custom scheme", "at examplescheme://host/cd35.worker.js:70179:15", sf(v8, "", "examplescheme://host/cd35.worker.js", 70179, 15)},
-		{"v8/line only", "at foo (http://x.test/a.js:4283)", sf(v8, "foo", "http://x.test/a.js", 4283, 0)},
-		{"v8/repl", "at repl:1:2", sf(v8, "", "repl", 1, 2)},
+			jsFrame(v8, "Module.d", `data:text/javascript,export function d(){throw new Error("data")}`, 1, 27)},
+		{"v8/file URL", "at boom (file:///p/esm.mjs:1:32)", jsFrame(v8, "boom", "file:///p/esm.mjs", 1, 32)},
+		{"v8/deno", "at file:///home/me/main.ts:3:9", jsFrame(v8, "", "file:///home/me/main.ts", 3, 9)},
+		{"v8/windows", `at TESTTESTTEST.someMethod (C:\Users\user\path\to\file.js:295:108)`, jsFrame(v8, "TESTTESTTEST.someMethod", `C:\Users\user\path\to\file.js`, 295, 108)},
+		{"v8/windows anonymous with space", `at C:\project files\esm.js:1:34535`, jsFrame(v8, "", `C:\project files\esm.js`, 1, 34535)},
+		{"v8/windows forward slashes", "at fn (C:/work/app.js:2:3)", jsFrame(v8, "fn", "C:/work/app.js", 2, 3)},
+		{"v8/port", "at fn (http://localhost:8080/a.js:10:5)", jsFrame(v8, "fn", "http://localhost:8080/a.js", 10, 5)},
+		{"v8/query string", "at fn (https://cdn.x.test/app.js?v=1.2&x=a:b:3:4)", jsFrame(v8, "fn", "https://cdn.x.test/app.js?v=1.2&x=a:b", 3, 4)},
+		{"v8/webpack", "at TESTTESTTEST.eval(webpack:///./src/components/test/test.jsx?:295:108)", jsFrame(v8, "TESTTESTTEST.eval", "webpack:///./src/components/test/test.jsx?", 295, 108)},
+		{"v8/webpack internal", "at fn (webpack-internal:///./src/a.js:3:4)", jsFrame(v8, "fn", "webpack-internal:///./src/a.js", 3, 4)},
+		{"v8/blob URL", "at s (blob:http%3A//localhost%3A8080/abfc40e9-4742:31:29146)", jsFrame(v8, "s", "blob:http%3A//localhost%3A8080/abfc40e9-4742", 31, 29146)},
+		{"v8/blob URL plain", "at blob:https://x.test/9a1b2c3d:1:200", jsFrame(v8, "", "blob:https://x.test/9a1b2c3d", 1, 200)},
+		{"v8/custom scheme", "at examplescheme://host/cd35.worker.js:70179:15", jsFrame(v8, "", "examplescheme://host/cd35.worker.js", 70179, 15)},
+		{"v8/line only", "at foo (http://x.test/a.js:4283)", jsFrame(v8, "foo", "http://x.test/a.js", 4283, 0)},
+		{"v8/repl", "at repl:1:2", jsFrame(v8, "", "repl", 1, 2)},
 		{"v8/wasm", "at MyClass::bar(int) const (http://x.test/main.wasm:wasm-function[190]:0x5aeb)",
-			sf(v8, "MyClass::bar(int) const", "http://x.test/main.wasm", 0, 0, func(f *StackFrame) { f.WasmFunction, f.WasmOffset = 190, 0x5aeb })},
-		{"v8/ie anonymous", "at Anonymous function (http://x.test/a.js:48:13)", sf(v8, "Anonymous function", "http://x.test/a.js", 48, 13)},
-		{"v8/edge native code", "at Array.prototype.map (native code)", sf(v8, "Array.prototype.map", "native code", 0, 0, isNative)},
-		{"v8/edge eval code", "at eval code (eval code:1:1)", sf(v8, "eval code", "eval code", 1, 1)},
-		{"hermes/address", "at onPress (address at index.android.bundle:1:452701)", sf(EngineHermes, "onPress", "index.android.bundle", 1, 452701)},
+			jsFrame(v8, "MyClass::bar(int) const", "http://x.test/main.wasm", 0, 0, func(f *StackFrame) { f.WasmFunction, f.WasmOffset = 190, 0x5aeb })},
+		{"v8/ie anonymous", "at Anonymous function (http://x.test/a.js:48:13)", jsFrame(v8, "Anonymous function", "http://x.test/a.js", 48, 13)},
+		{"v8/edge native code", "at Array.prototype.map (native code)", jsFrame(v8, "Array.prototype.map", "native code", 0, 0, sfNative)},
+		{"v8/edge eval code", "at eval code (eval code:1:1)", jsFrame(v8, "eval code", "eval code", 1, 1)},
+		{"hermes/address", "at onPress (address at index.android.bundle:1:452701)", jsFrame(EngineHermes, "onPress", "index.android.bundle", 1, 452701)},
 		{"jsc/safari extension in v8 style", "at ClipperError@safari-extension:(//3284/2665fee0/commons.js:223036:10)",
-			sf(jsc, "ClipperError", "safari-extension://3284/2665fee0/commons.js", 223036, 10)},
+			jsFrame(jsc, "ClipperError", "safari-extension://3284/2665fee0/commons.js", 223036, 10)},
 
 		// SpiderMonkey (Firefox).
-		{"sm/named", "fn@http://x.test/a.js:1:2", sf(sm, "fn", "http://x.test/a.js", 1, 2)},
-		{"sm/anonymous", "@http://x.test/a.js:1:2", sf(sm, "", "http://x.test/a.js", 1, 2)},
-		{"sm/async cause", "async*loadRate@http://x.test/app.js:1:2300", sf(sm, "loadRate", "http://x.test/app.js", 1, 2300, cause("async"))},
-		{"sm/promise callback", "promise callback*get profile@http://x.test/a.js:3:4", sf(sm, "get profile", "http://x.test/a.js", 3, 4, cause("promise callback"))},
-		{"sm/anonymous with cause", "setTimeout handler*@http://x.test/a.js:3:4", sf(sm, "", "http://x.test/a.js", 3, 4, cause("setTimeout handler"))},
-		{"sm/eval", "baz@http://x.test:8080/file.js line 26 > eval line 2 > eval:1:30", sf(sm, "baz", "http://x.test:8080/file.js", 26, 0, evalAt(1, 30))},
-		{"sm/new Function", "@http://x.test/a.js line 10 > Function:3:5", sf(sm, "", "http://x.test/a.js", 10, 0, evalAt(3, 5))},
-		{"sm/inner function", "test/<@http://x.test/:34:7", sf(sm, "test/<", "http://x.test/", 34, 7)},
-		{"sm/nested inner", "[2]</Bar.prototype._baz/</<@http://x.test/file.js:703:28", sf(sm, "[2]</Bar.prototype._baz/</<", "http://x.test/file.js", 703, 28)},
-		{"sm/at sign in name", `obj["@fn"]@Scratchpad/1:10:29`, sf(sm, `obj["@fn"]`, "Scratchpad/1", 10, 29)},
-		{"sm/at sign in URL", "who@http://localhost:5000/misc/@stuff/foo.js:3:9", sf(sm, "who", "http://localhost:5000/misc/@stuff/foo.js", 3, 9)},
-		{"sm/old arguments", "bar(1)@http://x.test/js/file.js:13", sf(sm, "bar", "http://x.test/js/file.js", 13, 0)},
-		{"sm/old anonymous", "()@file:///G:/js/stacktrace.js:44", sf(sm, "", "file:///G:/js/stacktrace.js", 44, 0)},
-		{"sm/resource URL", "render@resource://path/data/content/bundle.js:5529:16", sf(sm, "render", "resource://path/data/content/bundle.js", 5529, 16)},
-		{"sm/extension URL", "fn@moz-extension://6d1c-44/content.js:1:2", sf(sm, "fn", "moz-extension://6d1c-44/content.js", 1, 2)},
-		{"sm/parens in URL", "onClick@http://x.test/app/(group)/[route]/script.js:1:644", sf(sm, "onClick", "http://x.test/app/(group)/[route]/script.js", 1, 644)},
+		{"sm/named", "fn@http://x.test/a.js:1:2", jsFrame(sm, "fn", "http://x.test/a.js", 1, 2)},
+		{"sm/anonymous", "@http://x.test/a.js:1:2", jsFrame(sm, "", "http://x.test/a.js", 1, 2)},
+		{"sm/async cause", "async*loadRate@http://x.test/app.js:1:2300", jsFrame(sm, "loadRate", "http://x.test/app.js", 1, 2300, sfCause("async"))},
+		{"sm/promise callback", "promise callback*get profile@http://x.test/a.js:3:4", jsFrame(sm, "get profile", "http://x.test/a.js", 3, 4, sfCause("promise callback"))},
+		{"sm/anonymous with cause", "setTimeout handler*@http://x.test/a.js:3:4", jsFrame(sm, "", "http://x.test/a.js", 3, 4, sfCause("setTimeout handler"))},
+		{"sm/eval", "baz@http://x.test:8080/file.js line 26 > eval line 2 > eval:1:30", jsFrame(sm, "baz", "http://x.test:8080/file.js", 26, 0, sfEval(1, 30))},
+		{"sm/new Function", "@http://x.test/a.js line 10 > Function:3:5", jsFrame(sm, "", "http://x.test/a.js", 10, 0, sfEval(3, 5))},
+		{"sm/inner function", "test/<@http://x.test/:34:7", jsFrame(sm, "test/<", "http://x.test/", 34, 7)},
+		{"sm/nested inner", "[2]</Bar.prototype._baz/</<@http://x.test/file.js:703:28", jsFrame(sm, "[2]</Bar.prototype._baz/</<", "http://x.test/file.js", 703, 28)},
+		{"sm/at sign in name", `obj["@fn"]@Scratchpad/1:10:29`, jsFrame(sm, `obj["@fn"]`, "Scratchpad/1", 10, 29)},
+		{"sm/at sign in URL", "who@http://localhost:5000/misc/@stuff/foo.js:3:9", jsFrame(sm, "who", "http://localhost:5000/misc/@stuff/foo.js", 3, 9)},
+		{"sm/old arguments", "bar(1)@http://x.test/js/file.js:13", jsFrame(sm, "bar", "http://x.test/js/file.js", 13, 0)},
+		{"sm/old anonymous", "()@file:///G:/js/stacktrace.js:44", jsFrame(sm, "", "file:///G:/js/stacktrace.js", 44, 0)},
+		{"sm/resource URL", "render@resource://path/data/content/bundle.js:5529:16", jsFrame(sm, "render", "resource://path/data/content/bundle.js", 5529, 16)},
+		{"sm/extension URL", "fn@moz-extension://6d1c-44/content.js:1:2", jsFrame(sm, "fn", "moz-extension://6d1c-44/content.js", 1, 2)},
+		{"sm/parens in URL", "onClick@http://x.test/app/(group)/[route]/script.js:1:644", jsFrame(sm, "onClick", "http://x.test/app/(group)/[route]/script.js", 1, 644)},
 
 		// JavaScriptCore (Safari, Bun's JSC-style traces, React Native).
-		{"jsc/bare location", "http://x.test/file.js:48:22", sf(jsc, "", "http://x.test/file.js", 48, 22)},
-		{"jsc/bare bundle", "index.android.bundle:156:572", sf(jsc, "", "index.android.bundle", 156, 572)},
-		{"jsc/global code", "global code@http://x.test/test:24:10", sf(jsc, "global code", "http://x.test/test", 24, 10)},
-		{"jsc/module code", "module code@http://x.test/a.mjs:1:20", sf(jsc, "module code", "http://x.test/a.mjs", 1, 20)},
-		{"jsc/native code", "[native code]", sf(jsc, "", "[native code]", 0, 0, isNative)},
-		{"jsc/named native", "map@[native code]", sf(jsc, "map", "[native code]", 0, 0, isNative)},
-		{"jsc/extension", "safari-extension://com.x.ext/ee7759dd/G.js:2:1588410", sf(jsc, "", "safari-extension://com.x.ext/ee7759dd/G.js", 2, 1588410)},
+		{"jsc/bare location", "http://x.test/file.js:48:22", jsFrame(jsc, "", "http://x.test/file.js", 48, 22)},
+		{"jsc/bare bundle", "index.android.bundle:156:572", jsFrame(jsc, "", "index.android.bundle", 156, 572)},
+		{"jsc/global code", "global code@http://x.test/test:24:10", jsFrame(jsc, "global code", "http://x.test/test", 24, 10)},
+		{"jsc/module code", "module code@http://x.test/a.mjs:1:20", jsFrame(jsc, "module code", "http://x.test/a.mjs", 1, 20)},
+		{"jsc/native code", "[native code]", jsFrame(jsc, "", "[native code]", 0, 0, sfNative)},
+		{"jsc/named native", "map@[native code]", jsFrame(jsc, "map", "[native code]", 0, 0, sfNative)},
+		{"jsc/extension", "safari-extension://com.x.ext/ee7759dd/G.js:2:1588410", jsFrame(jsc, "", "safari-extension://com.x.ext/ee7759dd/G.js", 2, 1588410)},
 
 		// Opera (Presto).
-		{"opera/linked script", "  Line 42 of linked script http://x.test/file.js", sf(EngineOpera, "", "http://x.test/file.js", 42, 0)},
-		{"opera/inline function", "Line 4 of inline#1 script in http://x.test/file.js: In function bar", sf(EngineOpera, "bar", "http://x.test/file.js", 4, 0)},
-		{"opera/called from", "called from line 27, column 8 in <anonymous function: run>(ex) in http://x.test/file.js:", sf(EngineOpera, "run", "http://x.test/file.js", 27, 8)},
-		{"opera/at sign", "<anonymous function: run>([arguments not available])@http://x.test/file.js:27", sf(EngineOpera, "run", "http://x.test/file.js", 27, 0)},
-		{"sm/argument placeholder and port", "bar([arguments not available])@http://x.test:1234/file.js:18", sf(sm, "bar", "http://x.test:1234/file.js", 18, 0)},
+		{"opera/linked script", "  Line 42 of linked script http://x.test/file.js", jsFrame(EngineOpera, "", "http://x.test/file.js", 42, 0)},
+		{"opera/inline function", "Line 4 of inline#1 script in http://x.test/file.js: In function bar", jsFrame(EngineOpera, "bar", "http://x.test/file.js", 4, 0)},
+		{"opera/called from", "called from line 27, column 8 in <anonymous function: run>(ex) in http://x.test/file.js:", jsFrame(EngineOpera, "run", "http://x.test/file.js", 27, 8)},
+		{"opera/at sign", "<anonymous function: run>([arguments not available])@http://x.test/file.js:27", jsFrame(EngineOpera, "run", "http://x.test/file.js", 27, 0)},
+		{"sm/argument placeholder and port", "bar([arguments not available])@http://x.test:1234/file.js:18", jsFrame(sm, "bar", "http://x.test:1234/file.js", 18, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,8 +196,8 @@ func TestParseFrameRejects(t *testing.T) {
 	}
 }
 
-// frameLines returns, per line, the frame's Name()@URL:Line:Column or "-".
-func frameLines(tr Trace) []string {
+// traceFrameLines returns, per line, the frame's Name()@URL:Line:Column or "-".
+func traceFrameLines(tr Trace) []string {
 	var out []string
 	for _, l := range tr.Lines {
 		if l.Frame == nil {
@@ -251,7 +264,7 @@ func TestParseStackContext(t *testing.T) {
 			if got := tr.String(); got != tt.text {
 				t.Errorf("String() = %q, want the input back", got)
 			}
-			if got := frameLines(tr); !reflect.DeepEqual(got, tt.want) {
+			if got := traceFrameLines(tr); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("frames per line\n got %q\nwant %q", got, tt.want)
 			}
 		})
@@ -327,13 +340,13 @@ func TestStackFrameStringRendersEdits(t *testing.T) {
 		f    StackFrame
 		want string
 	}{
-		{"v8 eval renders at call site", sf(EngineV8, "ev", "/p/a.js", 10, 20, evalAt(1, 22)), "at ev (/p/a.js:10:20)"},
-		{"v8 mapped", sf(EngineV8, "makeWidget", "webpack://app/src/index.ts", 4, 9), "at makeWidget (webpack://app/src/index.ts:4:9)"},
-		{"unknown engine is V8 style", sf("", "f", "a.js", 1, 2), "at f (a.js:1:2)"},
-		{"no name, no location", sf(EngineV8, "", "", 0, 0), "at <anonymous>"},
-		{"sm eval without inner position", sf(EngineSpiderMonkey, "f", "a.js", 3, 0, func(f *StackFrame) { f.Eval = true }), "f@a.js line 3 > eval"},
-		{"jsc bare name", sf(EngineJSC, "baz", "", 0, 0), "baz"},
-		{"opera", sf(EngineOpera, "bar", "http://x.test/a.js", 4, 0), "bar@http://x.test/a.js:4"},
+		{"v8 eval renders at call site", jsFrame(EngineV8, "ev", "/p/a.js", 10, 20, sfEval(1, 22)), "at ev (/p/a.js:10:20)"},
+		{"v8 mapped", jsFrame(EngineV8, "makeWidget", "webpack://app/src/index.ts", 4, 9), "at makeWidget (webpack://app/src/index.ts:4:9)"},
+		{"unknown engine is V8 style", jsFrame("", "f", "a.js", 1, 2), "at f (a.js:1:2)"},
+		{"no name, no location", jsFrame(EngineV8, "", "", 0, 0), "at <anonymous>"},
+		{"sm eval without inner position", jsFrame(EngineSpiderMonkey, "f", "a.js", 3, 0, func(f *StackFrame) { f.Eval = true }), "f@a.js line 3 > eval"},
+		{"jsc bare name", jsFrame(EngineJSC, "baz", "", 0, 0), "baz"},
+		{"opera", jsFrame(EngineOpera, "bar", "http://x.test/a.js", 4, 0), "bar@http://x.test/a.js:4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,7 +357,7 @@ func TestStackFrameStringRendersEdits(t *testing.T) {
 	}
 }
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata golden files")
+var updateStackGolden = flag.Bool("update-stacks", false, "rewrite testdata/stacks golden files")
 
 // The hand-written traces in testdata/stacks each have a .golden.json with
 // the frames they parse to, one entry per input line (null for messages).
@@ -373,17 +386,17 @@ func TestParseStackTestdata(t *testing.T) {
 			}
 			got = append(got, '\n')
 			golden := strings.TrimSuffix(p, ".txt") + ".golden.json"
-			if *updateGolden {
+			if *updateStackGolden {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
+				t.Fatalf("%v (run with -update-stacks to create it)", err)
 			}
 			if string(got) != string(want) {
-				t.Errorf("frames differ from %s (run with -update and review the diff)\n%s", golden, got)
+				t.Errorf("frames differ from %s (run with -update-stacks and review the diff)\n%s", golden, got)
 			}
 		})
 	}
