@@ -464,6 +464,11 @@ func parseAtSignFrame(s string) (StackFrame, bool) {
 	if traceLooksLikeMessage(name) {
 		return f, false
 	}
+	// JSC's async stack traces (--useAsyncStackTrace) mark frames V8's way.
+	if rest, ok := strings.CutPrefix(name, "async "); ok && !f.Async {
+		f.Async, name = true, strings.TrimSpace(rest)
+		jsc = true
+	}
 	// Old Firefox and Opera print the arguments: "bar(1)@…", "()@…".
 	if strings.HasSuffix(name, ")") {
 		if j := traceMatchOpen(name, len(name)-1); j >= 0 {

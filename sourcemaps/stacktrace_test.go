@@ -137,6 +137,7 @@ func TestParseFrame(t *testing.T) {
 		{"jsc/bare bundle", "index.android.bundle:156:572", jsFrame(jsc, "", "index.android.bundle", 156, 572)},
 		{"jsc/global code", "global code@http://x.test/test:24:10", jsFrame(jsc, "global code", "http://x.test/test", 24, 10)},
 		{"jsc/module code", "module code@http://x.test/a.mjs:1:20", jsFrame(jsc, "module code", "http://x.test/a.mjs", 1, 20)},
+		{"jsc/async", "async fetchUser@http://x.test/a.js:3:4", jsFrame(jsc, "fetchUser", "http://x.test/a.js", 3, 4, sfAsync)},
 		{"jsc/native code", "[native code]", jsFrame(jsc, "", "[native code]", 0, 0, sfNative)},
 		{"jsc/named native", "map@[native code]", jsFrame(jsc, "map", "[native code]", 0, 0, sfNative)},
 		{"jsc/extension", "safari-extension://com.x.ext/ee7759dd/G.js:2:1588410", jsFrame(jsc, "", "safari-extension://com.x.ext/ee7759dd/G.js", 2, 1588410)},
@@ -323,7 +324,7 @@ func TestStackFrameStringRoundTrip(t *testing.T) {
 		})
 	}
 	// JSC lines need their trace for the engine.
-	tr := ParseStack("http://x.test/a.js:48:22\nfoo@http://x.test/a.js:52:15\nmap@[native code]\n[native code]\nglobal code@http://x.test/a.js:1:1")
+	tr := ParseStack("http://x.test/a.js:48:22\nfoo@http://x.test/a.js:52:15\nasync fetchUser@http://x.test/a.js:3:4\nmap@[native code]\n[native code]\nglobal code@http://x.test/a.js:1:1")
 	for _, l := range tr.Lines {
 		if l.Frame == nil {
 			t.Fatalf("%q: no frame", l.Text)
