@@ -3,6 +3,7 @@ package sourcemaps
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -437,4 +438,25 @@ func BenchmarkParseStack(b *testing.B) {
 			}
 		})
 	}
+}
+
+func ExampleParseStack() {
+	tr := ParseStack("TypeError: x is undefined\n" +
+		"    at render (https://x.test/app.js:1:2300)\n" +
+		"    at async main (https://x.test/app.js:1:900)")
+	for _, l := range tr.Lines {
+		if l.Frame == nil {
+			fmt.Printf("message  %s\n", l.Text)
+			continue
+		}
+		f := l.Frame
+		fmt.Printf("frame    %s in %s at %d:%d (async %v)\n", f.Function, f.URL, f.Line, f.Column, f.Async)
+		fmt.Printf("  again  %s%s\n", l.Indent(), f)
+	}
+	// Output:
+	// message  TypeError: x is undefined
+	// frame    render in https://x.test/app.js at 1:2300 (async false)
+	//   again      at render (https://x.test/app.js:1:2300)
+	// frame    main in https://x.test/app.js at 1:900 (async true)
+	//   again      at async main (https://x.test/app.js:1:900)
 }
