@@ -9,8 +9,9 @@ import (
 // Index maps ("sections") are kept as a list of regular maps with their
 // offsets rather than flattened into one mappings list: flattening would
 // re-encode everything, while a lookup only needs to pick the section (see
-// candidates in lookup.go). Sources, contents, ignore flags and names are
-// flattened, so indexes in Original and Mapping are map-wide.
+// candidates in lookup.go). Sources, contents and ignore flags are
+// flattened and names are numbered map-wide, so indexes in Original and
+// Mapping are map-wide.
 
 // sectionsArray consumes the "sections" array of an index map.
 func (s *scanner) sectionsArray() ([]section, error) {
@@ -153,7 +154,7 @@ func (m *Map) finishIndex(f *fields) error {
 			}
 		}
 		s.srcBase = len(m.sources)
-		s.nameBase = len(m.names)
+		s.nameBase = m.nNames
 		sub := s.m
 		m.sources = append(m.sources, sub.sources...)
 		m.nullSource = append(m.nullSource, sub.nullSource...)
@@ -171,7 +172,7 @@ func (m *Map) finishIndex(f *fields) error {
 		for range len(sub.sources) - len(cs) {
 			m.contents = append(m.contents, contentSpan{})
 		}
-		m.names = append(m.names, sub.names...)
+		m.nNames += sub.nNames
 	}
 	return nil
 }

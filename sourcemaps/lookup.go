@@ -128,7 +128,8 @@ func (m *Map) original(k int, h segHit) Original {
 	o.Source = m.resolved[o.SourceIndex]
 	o.Line, o.Column = int(h.oline), int(h.ocol)
 	if h.fields == 5 {
-		o.Name, o.HasName = m.names[s.nameBase+int(h.name)], true
+		o.Name, _ = s.m.Name(int(h.name))
+		o.HasName = true
 	}
 	return o
 }
@@ -200,7 +201,7 @@ func scanSection(sm *Map, secIdx int, qs []subQuery, hits []segHit) (lastLine, l
 	if sm.closed {
 		return -1, -1, ErrClosed
 	}
-	r := newSegReader(sm.mappings, len(sm.sources), len(sm.names), secIdx)
+	r := newSegReader(sm.mappings, len(sm.sources), sm.nNames, secIdx)
 	var bucket []segHit
 	if len(qs) > 0 {
 		bucket = make([]segHit, len(qs))
@@ -305,7 +306,7 @@ func buildSection(sm *Map, secIdx int) (x *segIndex, lastLine, lastCol int, err 
 		lines: make([]uint32, nLines+1),
 		segs:  make([]seg, 0, bytes.Count(mp, []byte{','})+nLines),
 	}
-	r := newSegReader(mp, len(sm.sources), len(sm.names), secIdx)
+	r := newSegReader(mp, len(sm.sources), sm.nNames, secIdx)
 	cur, start := 0, 0
 	sorted := true
 	prevCol := int32(-1)
@@ -472,7 +473,7 @@ func (m *Map) Walk(fn func(Mapping) error) error {
 		if sm.closed {
 			return ErrClosed
 		}
-		r := newSegReader(sm.mappings, len(sm.sources), len(sm.names), m.secIndex(k))
+		r := newSegReader(sm.mappings, len(sm.sources), sm.nNames, m.secIndex(k))
 		lastLine, lastCol := -1, -1
 		for r.next() {
 			if r.line != lastLine {

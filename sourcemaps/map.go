@@ -10,8 +10,10 @@
 // Decoding is lazy in two ways, because maps are large (tens of MB, mostly
 // sourcesContent) and a one-shot lookup must stay cheap:
 //
-//   - Parse skims the JSON, decodes sources and names, and only records where
-//     each sourcesContent string lies. SourceContent decodes one on demand.
+//   - Parse skims the JSON, decodes sources, and only records where each
+//     sourcesContent string lies (SourceContent decodes one on demand) and
+//     how many names there are (Name decodes one on demand). Large maps have
+//     tens of thousands of names and a lookup needs a handful.
 //   - Parse does not decode the mappings string. Validate, LookupBatch (one
 //     streaming pass, no segment array) and BuildIndex (a compact segment
 //     index for many lookups) each decode it with the same strict decoder.
@@ -22,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +54,15 @@ type Map struct {
 	contents   []contentSpan
 	ignored    []bool
 	ignoreList []int
-	names      []string
+	nNames     int
+
+	// Regular maps keep names undecoded: namesAt is the offset of the
+	// names array, nameOff (built on first use) each name's offset in it.
+	namesAt   int
+	nameOnce  sync.Once
+	nameOff   []uint32
+	namesOnce sync.Once
+	namesAll  []string
 
 	// Regular maps only.
 	mappings []byte
@@ -303,14 +314,47 @@ func (s *scanner) namesArray(m *Map) error {
 	if c := s.peek(); c != '[' {
 		return fmt.Errorf("%w: names: want array, got %s", ErrInvalidMap, kindName(c))
 	}
-	m.names = m.names[:0]
+	m.namesAt = s.i
+	m.nNames = 0
 	return s.array(func(i int) error {
 		if c := s.peek(); c != '"' {
 			return fmt.Errorf("%w: names[%d]: want string, got %s", ErrInvalidMap, i, kindName(c))
 		}
-		v, err := s.str()
-		m.names = append(m.names, v)
+		if s.i-m.namesAt > math.MaxUint32 {
+			return fmt.Errorf("%w: names: array larger than 4 GiB", ErrInvalidMap)
+		}
+		m.nNames++
+		_, err := s.rawString()
 		return err
+	})
+}
+
+// buildNameOffsets records where each name starts, for Name.
+func (m *Map) buildNameOffsets() {
+	off := make([]uint32, 0, m.nNames)
+	s := &scanner{d: m.data, i: m.namesAt}
+	// The array was fully checked by Parse, so errors cannot happen here.
+	_ = s.array(func(int) error {
+		s.ws()
+		off = append(off, uint32(s.i-m.namesAt))
+		_, err := s.rawString()
+		return err
+	})
+	m.nameOff = off
+}
+
+// eachName calls fn with the raw contents of every name string.
+func (m *Map) eachName(fn func(i int, raw []byte) error) error {
+	if m.nNames == 0 {
+		return nil
+	}
+	s := &scanner{d: m.data, i: m.namesAt}
+	return s.array(func(i int) error {
+		sp, err := s.rawString()
+		if err != nil {
+			return err
+		}
+		return fn(i, m.data[sp.start:sp.end])
 	})
 }
 
@@ -521,9 +565,43 @@ func (m *Map) Ignored(i int) bool {
 // or nil when the map has none.
 func (m *Map) IgnoreList() []int { return m.ignoreList }
 
-// Names returns the "names" list (flattened over sections for index maps).
-// The slice is shared: do not modify it.
-func (m *Map) Names() []string { return m.names }
+// NumNames returns the number of names (over all sections of an index map).
+func (m *Map) NumNames() int { return m.nNames }
+
+// Name decodes name i (a map-wide index, as in Mapping.NameIndex). ok is
+// false when i is out of range, the string is malformed, or after Close.
+func (m *Map) Name(i int) (name string, ok bool) {
+	if m.closed || i < 0 || i >= m.nNames {
+		return "", false
+	}
+	if m.isIndex {
+		k := sort.Search(len(m.sections), func(k int) bool { return m.sections[k].nameBase > i }) - 1
+		s := m.sections[k]
+		return s.m.Name(i - s.nameBase)
+	}
+	m.nameOnce.Do(m.buildNameOffsets)
+	s := &scanner{d: m.data, i: m.namesAt + int(m.nameOff[i])}
+	sp, err := s.rawString()
+	if err != nil {
+		return "", false
+	}
+	v, err := decodeString(m.data[sp.start:sp.end])
+	return v, err == nil
+}
+
+// Names decodes and returns all names (flattened over sections for index
+// maps). The result is cached and shared: do not modify it. Malformed
+// names (Validate reports them) come back as "".
+func (m *Map) Names() []string {
+	m.namesOnce.Do(func() {
+		all := make([]string, m.nNames)
+		for i := range all {
+			all[i], _ = m.Name(i)
+		}
+		m.namesAll = all
+	})
+	return m.namesAll
+}
 
 // SourceContent decodes the sourcesContent entry of source i. ok is false
 // when the entry is null or missing, when the JSON string is malformed
@@ -557,6 +635,15 @@ func (m *Map) Validate() error {
 		return err
 	}
 	for k, s := range m.sections {
+		err := s.m.eachName(func(i int, raw []byte) error {
+			if err := checkString(raw); err != nil {
+				return fmt.Errorf("%w: names[%d]: %v", ErrInvalidMap, i, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return prefixSectionIf(m.isIndex, k, err)
+		}
 		for i, c := range s.m.contents {
 			if !c.present {
 				continue

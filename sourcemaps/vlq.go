@@ -85,31 +85,16 @@ func DecodeVLQ(s []byte) (value int64, n int, err error) {
 	if len(s) == 0 {
 		return 0, 0, fmt.Errorf("%w: empty VLQ", ErrInvalidMap)
 	}
-	v, j, kind := readVLQ(s, 0)
+	v, j, kind := readVLQSlow(s, 0)
 	if kind != 0 {
 		return 0, j, fmt.Errorf("%w: %s", ErrInvalidMap, vlqKindText(kind, s, j))
 	}
 	return v, j, nil
 }
 
-// readVLQ decodes the VLQ at m[i]. On success kind is 0 and j is the index
-// after the value; otherwise j is the offset of the offending byte.
-// The one-digit case (about 80% of real values) stays small enough to inline.
-func readVLQ(m []byte, i int) (v int64, j int, kind MappingErrorKind) {
-	d := vlqDigit[m[i]]
-	if d < 32 {
-		v = int64(d >> 1)
-		if d&1 != 0 {
-			v = -v
-			if v == 0 {
-				v = minInt32
-			}
-		}
-		return v, i + 1, 0
-	}
-	return readVLQSlow(m, i)
-}
-
+// readVLQSlow decodes the VLQ at m[i], any length. On success kind is 0
+// and j is the index after the value; otherwise j is the offset of the
+// offending byte.
 func readVLQSlow(m []byte, i int) (int64, int, MappingErrorKind) {
 	var u uint64
 	shift := uint(0)
@@ -200,120 +185,159 @@ func (r *segReader) vlqFail(kind MappingErrorKind, j int) bool {
 	return r.fail(kind, j, vlqKindText(kind, r.m, j))
 }
 
+// digit1 decodes a single terminal digit (d < 32): about 80% of values in
+// real maps. Written to inline into next.
+func digit1(d uint8) int64 {
+	sign := int64(d & 1)
+	v := (int64(d>>1) ^ -sign) + sign
+	if d == 1 {
+		v = minInt32 // "B", negative zero
+	}
+	return v
+}
+
 // next decodes the next segment. It returns false at the end of the string
-// or on error (r.err is then set).
+// or on error (r.err is then set). The fast paths are spelled out inline:
+// this loop is most of the cost of a one-shot lookup.
 func (r *segReader) next() bool {
 	m := r.m
 	i := r.i
-	for {
-		if i >= len(m) {
-			r.i = i
-			return false
-		}
-		if m[i] != ';' {
-			break
-		}
+	for i < len(m) && m[i] == ';' {
 		i++
 		r.line++
 		r.col = 0
 		r.lineStart = i
 	}
-	r.segStart = i
-	if m[i] == ',' {
-		return r.fail(BadFieldCount, i, "empty segment (0 fields)")
+	if i >= len(m) {
+		r.i = i
+		return false
 	}
+	r.segStart = i
 
-	v, i, k := readVLQ(m, i)
-	if k != 0 {
+	// Field 1: generated column, relative within the line.
+	var (
+		v int64
+		k MappingErrorKind
+	)
+	if d := vlqDigit[m[i]]; d < 32 {
+		v = digit1(d)
+		i++
+	} else if d == commaDigit {
+		return r.fail(BadFieldCount, i, "empty segment (0 fields)")
+	} else if v, i, k = readVLQSlow(m, i); k != 0 {
 		return r.vlqFail(k, i)
 	}
 	col := r.col + v
 	if uint64(col) > math.MaxInt32 {
-		if col < 0 {
-			return r.fail(NegativeValue, r.segStart, fmt.Sprintf("generated column %d is negative", col))
-		}
-		return r.fail(ValueTooLarge, r.segStart, fmt.Sprintf("generated column %d exceeds 32 bits", col))
+		return r.rangeFail("generated column", col)
 	}
 	r.col = col
 	r.fields = 1
-	if i < len(m) && vlqDigit[m[i]] < 64 {
-		if !r.original(&i) {
-			return false
+	if i >= len(m) {
+		r.i = i
+		return true
+	}
+	d := vlqDigit[m[i]]
+	if d < 64 {
+		// Fields 2 to 4 must all be present.
+		var src, oline, ocol int64
+		if d < 32 {
+			src = digit1(d)
+			i++
+		} else if src, i, k = readVLQSlow(m, i); k != 0 {
+			return r.vlqFail(k, i)
+		}
+		if i >= len(m) || vlqDigit[m[i]] >= 64 {
+			return r.countFail(i, 2)
+		}
+		if d = vlqDigit[m[i]]; d < 32 {
+			oline = digit1(d)
+			i++
+		} else if oline, i, k = readVLQSlow(m, i); k != 0 {
+			return r.vlqFail(k, i)
+		}
+		if i >= len(m) || vlqDigit[m[i]] >= 64 {
+			return r.countFail(i, 3)
+		}
+		if d = vlqDigit[m[i]]; d < 32 {
+			ocol = digit1(d)
+			i++
+		} else if ocol, i, k = readVLQSlow(m, i); k != 0 {
+			return r.vlqFail(k, i)
+		}
+		src += r.src
+		oline += r.oline
+		ocol += r.ocol
+		// One unsigned compare per value catches both negative and too large.
+		if uint64(src) >= uint64(r.nSources) || uint64(oline) > math.MaxInt32 || uint64(ocol) > math.MaxInt32 {
+			return r.originalFail(src, oline, ocol)
+		}
+		r.src, r.oline, r.ocol = src, oline, ocol
+		r.fields = 4
+		if i >= len(m) {
+			r.i = i
+			return true
+		}
+		if d = vlqDigit[m[i]]; d < 64 {
+			if d < 32 {
+				v = digit1(d)
+				i++
+			} else if v, i, k = readVLQSlow(m, i); k != 0 {
+				return r.vlqFail(k, i)
+			}
+			name := r.name + v
+			if uint64(name) >= uint64(r.nNames) {
+				if name < 0 {
+					return r.fail(NegativeValue, r.segStart, fmt.Sprintf("name index %d is negative", name))
+				}
+				return r.fail(NameOutOfRange, r.segStart, fmt.Sprintf("name index %d out of range (%d names)", name, r.nNames))
+			}
+			r.name = name
+			r.fields = 5
+			if i >= len(m) {
+				r.i = i
+				return true
+			}
+			d = vlqDigit[m[i]]
 		}
 	}
 	// The segment ends here: a ',' must be followed by another segment.
-	if i < len(m) {
-		switch vlqDigit[m[i]] {
-		case semiDigit:
-		case commaDigit:
-			i++
-			if i >= len(m) || m[i] == ',' || m[i] == ';' {
-				r.segStart = i
-				return r.fail(BadFieldCount, i, "empty segment (0 fields)")
-			}
-		case badDigit:
-			return r.vlqFail(BadCharacter, i)
-		default:
-			return r.fail(BadFieldCount, r.segStart, "segment has more than 5 fields (want 1, 4 or 5)")
+	switch d {
+	case semiDigit:
+	case commaDigit:
+		i++
+		if i >= len(m) || m[i] == ',' || m[i] == ';' {
+			r.segStart = i
+			return r.fail(BadFieldCount, i, "empty segment (0 fields)")
 		}
+	case badDigit:
+		return r.vlqFail(BadCharacter, i)
+	default:
+		return r.fail(BadFieldCount, r.segStart, "segment has more than 5 fields (want 1, 4 or 5)")
 	}
 	r.i = i
 	return true
 }
 
-// original decodes fields 2 to 5 of a segment.
-func (r *segReader) original(ip *int) bool {
-	m := r.m
-	i := *ip
-	var vals [3]int64
-	for f := 0; f < 3; f++ {
-		if i >= len(m) || vlqDigit[m[i]] >= 64 {
-			if i < len(m) && vlqDigit[m[i]] == badDigit {
-				return r.vlqFail(BadCharacter, i)
-			}
-			return r.fail(BadFieldCount, r.segStart, fmt.Sprintf("segment has %d fields (want 1, 4 or 5)", f+1))
-		}
-		var k MappingErrorKind
-		vals[f], i, k = readVLQ(m, i)
-		if k != 0 {
-			return r.vlqFail(k, i)
-		}
+// countFail reports a segment cut short after n fields, or the bad
+// character that cut it.
+func (r *segReader) countFail(i, n int) bool {
+	if i < len(r.m) && vlqDigit[r.m[i]] == badDigit {
+		return r.vlqFail(BadCharacter, i)
 	}
-	src := r.src + vals[0]
+	return r.fail(BadFieldCount, r.segStart, fmt.Sprintf("segment has %d fields (want 1, 4 or 5)", n))
+}
+
+func (r *segReader) originalFail(src, oline, ocol int64) bool {
 	switch {
 	case src < 0:
 		return r.fail(NegativeValue, r.segStart, fmt.Sprintf("source index %d is negative", src))
 	case src >= r.nSources:
 		return r.fail(SourceOutOfRange, r.segStart, fmt.Sprintf("source index %d out of range (%d sources)", src, r.nSources))
-	}
-	oline := r.oline + vals[1]
-	if uint64(oline) > math.MaxInt32 {
+	case uint64(oline) > math.MaxInt32:
 		return r.rangeFail("original line", oline)
 	}
-	ocol := r.ocol + vals[2]
-	if uint64(ocol) > math.MaxInt32 {
-		return r.rangeFail("original column", ocol)
-	}
-	r.src, r.oline, r.ocol = src, oline, ocol
-	r.fields = 4
-	if i < len(m) && vlqDigit[m[i]] < 64 {
-		v, j, k := readVLQ(m, i)
-		if k != 0 {
-			return r.vlqFail(k, j)
-		}
-		i = j
-		name := r.name + v
-		switch {
-		case name < 0:
-			return r.fail(NegativeValue, r.segStart, fmt.Sprintf("name index %d is negative", name))
-		case name >= r.nNames:
-			return r.fail(NameOutOfRange, r.segStart, fmt.Sprintf("name index %d out of range (%d names)", name, r.nNames))
-		}
-		r.name = name
-		r.fields = 5
-	}
-	*ip = i
-	return true
+	return r.rangeFail("original column", ocol)
 }
 
 func (r *segReader) rangeFail(what string, v int64) bool {
