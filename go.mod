@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/MakeNowJust/heredoc v1.0.0
 	github.com/charmbracelet/x/ansi v0.11.9
+	github.com/go-sourcemap/sourcemap v2.1.4+incompatible
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/term v0.48.0
