@@ -297,12 +297,19 @@ func (d *Dirs) Match(frameURL string) (f File, ambiguous, ok bool) {
 // same roots: a relative reference against the JS file's directory, a URL or
 // absolute path by suffix match. Inline data: URLs are not files.
 func (d *Dirs) MapFor(js File, ref string) (File, bool) {
-	switch {
-	case ref == "", strings.HasPrefix(ref, "data:"):
-		return File{}, false
-	case strings.Contains(ref, "://"), strings.HasPrefix(ref, "/"):
+	if strings.Contains(ref, "://") || strings.HasPrefix(ref, "/") {
 		f, _, ok := d.Match(ref)
 		return f, ok && isMapName(f.Name)
+	}
+	name, ok := relativeMap(d.roots[js.Root], js.Name, ref)
+	return File{Root: js.Root, Name: name}, ok
+}
+
+// relativeMap resolves a relative sourceMappingURL against the JS file's
+// directory within fsys, refusing references that leave fsys.
+func relativeMap(fsys fs.FS, jsName, ref string) (string, bool) {
+	if ref == "" || strings.HasPrefix(ref, "data:") || strings.Contains(ref, "://") || strings.HasPrefix(ref, "/") {
+		return "", false
 	}
 	if i := strings.IndexAny(ref, "?#"); i >= 0 {
 		ref = ref[:i]
@@ -310,14 +317,14 @@ func (d *Dirs) MapFor(js File, ref string) (File, bool) {
 	if p, err := url.PathUnescape(ref); err == nil {
 		ref = p
 	}
-	m := File{Root: js.Root, Name: path.Clean(path.Join(path.Dir(js.Name), ref))}
-	if strings.HasPrefix(m.Name, "../") || m.Name == ".." {
-		return File{}, false // outside the root: not ours to read
+	name := path.Clean(path.Join(path.Dir(jsName), ref))
+	if !fs.ValidPath(name) {
+		return "", false // outside the root: not ours to read
 	}
-	if _, err := fs.Stat(d.roots[js.Root], m.Name); err != nil {
-		return File{}, false
+	if _, err := fs.Stat(fsys, name); err != nil {
+		return "", false
 	}
-	return m, true
+	return name, true
 }
 
 // ByDebugID finds the map file whose debugId (or debug_id) is id. The index
