@@ -9,6 +9,7 @@ import (
 	completionCmd "github.com/snag-dev/snag/cmd/completion"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
+	unminifyCmd "github.com/snag-dev/snag/cmd/unminify"
 	versionCmd "github.com/snag-dev/snag/cmd/version"
 	"github.com/snag-dev/snag/internal/build"
 )
@@ -62,6 +63,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			cmd.AddCommand(c)
 		}
 	}
+	add("sourcemaps",
+		unminifyCmd.NewCmdUnminify(f, nil),
+	)
 	add("setup",
 		infoCmd.NewCmdInfo(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
