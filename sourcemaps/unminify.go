@@ -761,3 +761,71 @@ func matchingParen(s string) int {
 	}
 	return -1
 }
+
+// Resolution is one lookup in one map, as `snag sourcemaps resolve` shows it.
+type Resolution struct {
+	MappedFrame
+	// Found is false when the generated line has no segment at or before the
+	// column.
+	Found bool
+	// Name is the segment's name, if any.
+	Name string
+	// SegmentLine and SegmentColumn (1-based) are where the segment used
+	// starts in the generated file.
+	SegmentLine, SegmentColumn int
+	// Index reports an index map (with sections).
+	Index   bool
+	Sources int
+}
+
+// ResolveFile looks up one 1-based generated position in the map at path,
+// or, when path is a JS file, in the map its comments name.
+func (u *Unminifier) ResolveFile(path string, line, column int) (Resolution, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Resolution{}, err
+	}
+	var loc *location
+	if isJSName(abs) {
+		var attempts []Attempt
+		var reason string
+		loc, attempts, reason = u.findLocal(abs)
+		if loc == nil {
+			return Resolution{MappedFrame: MappedFrame{Attempts: attempts}}, fmt.Errorf("%s: %s", path, reason)
+		}
+		// Name the map relative to the directory the user named the JS file from.
+		if rel, err := filepath.Rel(filepath.Dir(abs), loc.desc); err == nil && !strings.HasPrefix(rel, "..") {
+			loc.desc = filepath.Join(filepath.Dir(path), rel)
+		}
+	} else {
+		loc = u.fileLocation(OSDir(filepath.Dir(abs)), filepath.Base(abs))
+		loc.desc = path
+	}
+	lm := u.load(loc)
+	if lm.err != nil {
+		return Resolution{}, lm.err
+	}
+	res, err := lm.m.LookupBatch([]Pos{FramePos(line, column)})
+	if err != nil {
+		return Resolution{}, fmt.Errorf("%s: %w", lm.desc, err)
+	}
+	o := res[0]
+	r := Resolution{Found: o.Found, Index: lm.m.IsIndex(), Sources: lm.m.NumSources()}
+	r.Map = lm.desc
+	if o.Found {
+		r.SegmentLine, r.SegmentColumn = o.Generated.Line+1, o.Generated.Column+1
+	}
+	if o.HasName {
+		r.Name = o.Name
+	}
+	u.fill(&r.MappedFrame, lm, o, FrameRef{Line: line, Column: column})
+	r.Function = r.Name
+	return r, nil
+}
+
+// findLocal finds the map of a JS file on disk.
+func (u *Unminifier) findLocal(abs string) (*location, []Attempt, string) {
+	local := &Unminifier{LocalFiles: true}
+	loc, attempts, reason := local.find(FrameRef{URL: abs, Line: 1})
+	return loc, attempts, reason
+}

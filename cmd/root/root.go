@@ -9,6 +9,7 @@ import (
 	completionCmd "github.com/snag-dev/snag/cmd/completion"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
+	sourcemapsCmd "github.com/snag-dev/snag/cmd/sourcemaps"
 	unminifyCmd "github.com/snag-dev/snag/cmd/unminify"
 	versionCmd "github.com/snag-dev/snag/cmd/version"
 	"github.com/snag-dev/snag/internal/build"
@@ -65,6 +66,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	}
 	add("sourcemaps",
 		unminifyCmd.NewCmdUnminify(f, nil),
+		sourcemapsCmd.NewCmdSourcemaps(f),
 	)
 	add("setup",
 		infoCmd.NewCmdInfo(f, nil),
