@@ -196,6 +196,26 @@ func digit1(d uint8) int64 {
 	return v
 }
 
+// vlq2 decodes a two-digit value at m[i] whose first digit is d; ok is
+// false for any other shape, which then takes the general path. Small
+// enough to inline, like digit1.
+func vlq2(m []byte, i int, d uint8) (v int64, ok bool) {
+	if d >= 64 || i+1 >= len(m) {
+		return 0, false
+	}
+	d2 := vlqDigit[m[i+1]]
+	if d2 >= 32 {
+		return 0, false
+	}
+	u := int64(d&31) | int64(d2)<<5
+	sign := u & 1
+	v = ((u >> 1) ^ -sign) + sign
+	if u == 1 {
+		v = minInt32 // "hA", negative zero
+	}
+	return v, true
+}
+
 // next decodes the next segment. It returns false at the end of the string
 // or on error (r.err is then set). The fast paths are spelled out inline:
 // this loop is most of the cost of a one-shot lookup.
@@ -224,6 +244,9 @@ func (r *segReader) next() bool {
 		i++
 	} else if d == commaDigit {
 		return r.fail(BadFieldCount, i, "empty segment (0 fields)")
+	} else if w, ok := vlq2(m, i, d); ok {
+		v = w
+		i += 2
 	} else if v, i, k = readVLQSlow(m, i); k != 0 {
 		return r.vlqFail(k, i)
 	}
@@ -244,6 +267,9 @@ func (r *segReader) next() bool {
 		if d < 32 {
 			src = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			src = w
+			i += 2
 		} else if src, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -253,6 +279,9 @@ func (r *segReader) next() bool {
 		if d = vlqDigit[m[i]]; d < 32 {
 			oline = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			oline = w
+			i += 2
 		} else if oline, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -262,6 +291,9 @@ func (r *segReader) next() bool {
 		if d = vlqDigit[m[i]]; d < 32 {
 			ocol = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			ocol = w
+			i += 2
 		} else if ocol, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -282,6 +314,9 @@ func (r *segReader) next() bool {
 			if d < 32 {
 				v = digit1(d)
 				i++
+			} else if w, ok := vlq2(m, i, d); ok {
+				v = w
+				i += 2
 			} else if v, i, k = readVLQSlow(m, i); k != 0 {
 				return r.vlqFail(k, i)
 			}
