@@ -23,6 +23,25 @@ const (
 	SectionOverlap                               // index map: a section starts before the previous one's last mapping
 )
 
+var kindNames = [...]string{
+	BadCharacter:     "bad-character",
+	TruncatedVLQ:     "truncated-vlq",
+	BadFieldCount:    "bad-field-count",
+	NegativeValue:    "negative-value",
+	ValueTooLarge:    "value-too-large",
+	SourceOutOfRange: "source-out-of-range",
+	NameOutOfRange:   "name-out-of-range",
+	SectionOverlap:   "section-overlap",
+}
+
+// String returns a stable, machine-friendly name such as "bad-field-count".
+func (k MappingErrorKind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("MappingErrorKind(%d)", int(k))
+}
+
 // MappingError reports an invalid mappings string and where the problem is.
 // Line and Segment are 1-based, as an editor shows them (the map's own
 // generated lines are 0-based, so Line is that index + 1). Offset is the
