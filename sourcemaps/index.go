@@ -144,6 +144,11 @@ func (m *Map) finishIndex(f *fields) error {
 	}
 	m.isIndex = true
 	m.sections = f.sectionsParsed
+	// Only version, file and sections mean anything at the top of an index
+	// map (sections inherit nothing); drop whatever else the skim kept.
+	m.sourceRoot = ""
+	m.sources, m.nullSource, m.contents = nil, nil, nil
+	m.nNames, m.namesAt = 0, 0
 	for k := range m.sections {
 		s := &m.sections[k]
 		if k > 0 {

@@ -301,3 +301,28 @@ func TestStreamMatchesIndex(t *testing.T) {
 		}
 	}
 }
+
+func ExampleMap_LookupBatch() {
+	m, err := Parse([]byte(`{"version":3,"sources":["src/app.ts"],"names":["main"],
+		"sourcesContent":["export function main() {}\n"],"mappings":"AAAA,SAASA"}`))
+	if err != nil {
+		panic(err)
+	}
+	// A stack frame "app.min.js:1:12" (1-based, as engines print it).
+	res, err := m.LookupBatch([]Pos{FramePos(1, 12)})
+	if err != nil {
+		panic(err)
+	}
+	o := res[0]
+	content, _ := m.SourceContent(o.SourceIndex)
+	fmt.Printf("%s:%d:%d %s\n%s", o.Source, o.Line+1, o.Column+1, o.Name, content)
+	// Output:
+	// src/app.ts:1:10 main
+	// export function main() {}
+}
+
+func TestMappingErrorKindString(t *testing.T) {
+	if BadFieldCount.String() != "bad-field-count" || MappingErrorKind(99).String() != "MappingErrorKind(99)" {
+		t.Error(BadFieldCount.String())
+	}
+}

@@ -692,8 +692,10 @@ func checkString(raw []byte) error {
 }
 
 // Close releases the file behind a Map returned by Open. Afterwards only the
-// already-decoded fields (sources, names, File, ...) and, if it was built,
-// the lookup index remain usable. Close on a Map from Parse is a no-op.
+// decoded fields (File, sources, ignore list, names cached by an earlier
+// Names call) and, if it was built, the lookup index remain usable: Name,
+// SourceContent, Validate, Walk and streaming lookups need the file. On a
+// Map from Parse, Close only marks it closed.
 func (m *Map) Close() error {
 	if m.closed {
 		return nil

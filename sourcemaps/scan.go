@@ -328,7 +328,7 @@ func decodeString(raw []byte) (string, error) {
 		if utf8.Valid(raw) {
 			return string(raw), nil
 		}
-		return string(bytes.ToValidUTF8(raw, []byte("\uFFFD"))), nil
+		// Fall through: appendUnescaped replaces each invalid byte.
 	}
 	b, err := appendUnescaped(make([]byte, 0, len(raw)), raw)
 	if err != nil {

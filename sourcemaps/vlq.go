@@ -23,6 +23,25 @@ const (
 	SectionOverlap                               // index map: a section starts before the previous one's last mapping
 )
 
+var kindNames = [...]string{
+	BadCharacter:     "bad-character",
+	TruncatedVLQ:     "truncated-vlq",
+	BadFieldCount:    "bad-field-count",
+	NegativeValue:    "negative-value",
+	ValueTooLarge:    "value-too-large",
+	SourceOutOfRange: "source-out-of-range",
+	NameOutOfRange:   "name-out-of-range",
+	SectionOverlap:   "section-overlap",
+}
+
+// String returns a stable, machine-friendly name such as "bad-field-count".
+func (k MappingErrorKind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("MappingErrorKind(%d)", int(k))
+}
+
 // MappingError reports an invalid mappings string and where the problem is.
 // Line and Segment are 1-based, as an editor shows them (the map's own
 // generated lines are 0-based, so Line is that index + 1). Offset is the
@@ -196,6 +215,26 @@ func digit1(d uint8) int64 {
 	return v
 }
 
+// vlq2 decodes a two-digit value at m[i] whose first digit is d; ok is
+// false for any other shape, which then takes the general path. Small
+// enough to inline, like digit1.
+func vlq2(m []byte, i int, d uint8) (v int64, ok bool) {
+	if d >= 64 || i+1 >= len(m) {
+		return 0, false
+	}
+	d2 := vlqDigit[m[i+1]]
+	if d2 >= 32 {
+		return 0, false
+	}
+	u := int64(d&31) | int64(d2)<<5
+	sign := u & 1
+	v = ((u >> 1) ^ -sign) + sign
+	if u == 1 {
+		v = minInt32 // "hA", negative zero
+	}
+	return v, true
+}
+
 // next decodes the next segment. It returns false at the end of the string
 // or on error (r.err is then set). The fast paths are spelled out inline:
 // this loop is most of the cost of a one-shot lookup.
@@ -224,6 +263,9 @@ func (r *segReader) next() bool {
 		i++
 	} else if d == commaDigit {
 		return r.fail(BadFieldCount, i, "empty segment (0 fields)")
+	} else if w, ok := vlq2(m, i, d); ok {
+		v = w
+		i += 2
 	} else if v, i, k = readVLQSlow(m, i); k != 0 {
 		return r.vlqFail(k, i)
 	}
@@ -244,6 +286,9 @@ func (r *segReader) next() bool {
 		if d < 32 {
 			src = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			src = w
+			i += 2
 		} else if src, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -253,6 +298,9 @@ func (r *segReader) next() bool {
 		if d = vlqDigit[m[i]]; d < 32 {
 			oline = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			oline = w
+			i += 2
 		} else if oline, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -262,6 +310,9 @@ func (r *segReader) next() bool {
 		if d = vlqDigit[m[i]]; d < 32 {
 			ocol = digit1(d)
 			i++
+		} else if w, ok := vlq2(m, i, d); ok {
+			ocol = w
+			i += 2
 		} else if ocol, i, k = readVLQSlow(m, i); k != 0 {
 			return r.vlqFail(k, i)
 		}
@@ -282,6 +333,9 @@ func (r *segReader) next() bool {
 			if d < 32 {
 				v = digit1(d)
 				i++
+			} else if w, ok := vlq2(m, i, d); ok {
+				v = w
+				i += 2
 			} else if v, i, k = readVLQSlow(m, i); k != 0 {
 				return r.vlqFail(k, i)
 			}
