@@ -176,3 +176,41 @@ func TestDirsMapForAndDebugID(t *testing.T) {
 		t.Error("unknown debug id found")
 	}
 }
+
+func TestSourceLines(t *testing.T) {
+	doc := `{"version":3,"sources":["a.js","b.js","c.js"],"names":[],"mappings":"",
+	 "sourcesContent":["l0\nl1 \"q\" \\n not a newline\r\nl2\u000Al3","",null]}`
+	m, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		i, from, to int
+		want        []string
+		ok          bool
+	}{
+		{0, 0, 10, []string{"l0", `l1 "q" \n not a newline`, "l2", "l3"}, true},
+		{0, 1, 3, []string{`l1 "q" \n not a newline`, "l2"}, true},
+		{0, 3, 4, []string{"l3"}, true},
+		{0, 4, 9, nil, true},
+		{0, -5, 1, []string{"l0"}, true},
+		{1, 0, 5, []string{""}, true},
+		{2, 0, 5, nil, false},
+		{9, 0, 5, nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := m.SourceLines(tt.i, tt.from, tt.to)
+		if ok != tt.ok || strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("SourceLines(%d, %d, %d) = %q, %v; want %q, %v", tt.i, tt.from, tt.to, got, ok, tt.want, tt.ok)
+		}
+	}
+	if n := m.NumSourceLines(0); n != 4 {
+		t.Errorf("NumSourceLines = %d", n)
+	}
+	// The windows agree with decoding the whole source.
+	whole, _ := m.SourceContent(0)
+	all, _ := m.SourceLines(0, 0, 100)
+	if strings.ReplaceAll(whole, "\r\n", "\n") != strings.Join(all, "\n") {
+		t.Errorf("whole %q vs lines %q", whole, all)
+	}
+}

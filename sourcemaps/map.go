@@ -52,6 +52,7 @@ type Map struct {
 	nullSource []bool
 	resolved   []string // sourceRoot applied
 	contents   []contentSpan
+	lineIdx    sync.Map // source index -> *lineIndex, built by SourceLines
 	ignored    []bool
 	ignoreList []int
 	nNames     int

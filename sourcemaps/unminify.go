@@ -187,8 +187,8 @@ func (u *Unminifier) fill(mf *MappedFrame, lm *loadedMap, o Original, f FrameRef
 		mf.Filename = CleanSource(o.Source)
 		mf.Line, mf.Column = o.Line+1, o.Column+1
 		mf.InApp = !strings.Contains(o.Source, "node_modules/") && !lm.m.Ignored(o.SourceIndex)
-		if lines := lm.sourceLines(o.SourceIndex); lines != nil && u.Context >= 0 {
-			mf.ContextLine, mf.PreContext, mf.PostContext = contextAround(lines, o.Line, u.Context)
+		if w, ok := lm.window(o.SourceIndex, o.Line-u.Context, o.Line+u.Context+1); ok {
+			mf.ContextLine, mf.PreContext, mf.PostContext = contextAround(w.lines, o.Line-w.first, u.Context)
 		}
 	}
 }
@@ -207,17 +207,17 @@ func (u *Unminifier) functionName(frames []FrameRef, out []MappedFrame, maps []*
 	}
 	if c := i + 1; c < len(frames) && out[c].Mapped {
 		name := ""
-		lines := maps[c].sourceLines(origs[c].SourceIndex)
+		w, ok := maps[c].window(origs[c].SourceIndex, origs[c].Line, origs[c].Line+1)
 		switch {
-		case frames[c].Async && lines != nil:
+		case frames[c].Async && ok:
 			// An async caller is shown at its await, which need not be the
 			// segment's start: read the call after the await.
-			name = awaitedCallee(lines, origs[c].Line, origs[c].Column)
+			name = awaitedCallee(w.lines, origs[c].Line-w.first, origs[c].Column)
 		case origs[c].HasName:
 			name = origs[c].Name
 		}
-		if name == "" && lines != nil {
-			name = calleeAt(lines, origs[c].Line, origs[c].Column)
+		if name == "" && ok {
+			name = calleeAt(w.lines, origs[c].Line-w.first, origs[c].Column)
 		}
 		if name != "" {
 			return qualify(minified, name)
@@ -228,8 +228,8 @@ func (u *Unminifier) functionName(frames []FrameRef, out []MappedFrame, maps []*
 	if minified == "" && !frames[i].Async && i+1 < len(frames) {
 		return ""
 	}
-	if lines := maps[i].sourceLines(origs[i].SourceIndex); lines != nil {
-		if name := enclosingFunction(lines, origs[i].Line, origs[i].Column); name != "" {
+	if w, ok := maps[i].window(origs[i].SourceIndex, origs[i].Line-enclosingLines, origs[i].Line+1); ok {
+		if name := enclosingFunction(w.lines, origs[i].Line-w.first, origs[i].Column); name != "" {
 			return qualify(minified, name)
 		}
 	}
@@ -465,19 +465,38 @@ func (u *Unminifier) load(loc *location) *loadedMap {
 // maxSourceFile bounds a source read from disk for context lines.
 const maxSourceFile = 16 << 20
 
-// sourceLines returns source i split into lines: from sourcesContent, else
-// from the file beside the map. nil when neither has it.
-func (lm *loadedMap) sourceLines(i int) []string {
+// sourceWindow is lines [first, first+len(lines)) of one source.
+type sourceWindow struct {
+	first int
+	lines []string
+}
+
+// window returns lines [from, to) of source i: from sourcesContent, else
+// from the file beside the map. ok is false when neither has the source.
+func (lm *loadedMap) window(i, from, to int) (sourceWindow, bool) {
 	if lm == nil || i < 0 {
-		return nil
+		return sourceWindow{}, false
 	}
+	from = max(from, 0)
+	if lines, ok := lm.m.SourceLines(i, from, to); ok {
+		return sourceWindow{first: from, lines: lines}, true
+	}
+	all := lm.diskSource(i)
+	if all == nil {
+		return sourceWindow{}, false
+	}
+	from, to = min(from, len(all)), min(to, len(all))
+	return sourceWindow{first: from, lines: all[from:max(from, to)]}, true
+}
+
+// diskSource reads a source that the map does not embed from the file
+// beside the map, once.
+func (lm *loadedMap) diskSource(i int) []string {
 	if v, ok := lm.lines.Load(i); ok {
 		return v.([]string)
 	}
 	var lines []string
-	if content, ok := lm.m.SourceContent(i); ok {
-		lines = splitLines(content)
-	} else if src, ok := lm.m.Source(i); ok && lm.dir != nil && src != "" && !strings.Contains(src, "://") && !strings.HasPrefix(src, "/") {
+	if src, ok := lm.m.Source(i); ok && lm.dir != nil && src != "" && !strings.Contains(src, "://") && !strings.HasPrefix(src, "/") {
 		name := path.Clean(path.Join(lm.base, src))
 		if fs.ValidPath(name) {
 			if st, err := fs.Stat(lm.dir, name); err == nil && st.Size() <= maxSourceFile {
@@ -630,6 +649,9 @@ func utf16Offset(s string, col int) int {
 	return len(s)
 }
 
+// enclosingLines is how far back enclosingFunction looks.
+const enclosingLines = 400
+
 // enclosingFunction scans back from line:col to the nearest enclosing
 // function definition and returns its name, or "" for an anonymous one or
 // none. It is a heuristic over text (strings and comments are not parsed),
@@ -640,7 +662,7 @@ func enclosingFunction(lines []string, line, col int) string {
 	}
 	const budget = 64 << 10
 	var buf strings.Builder
-	from := max(0, line-400)
+	from := max(0, line-enclosingLines)
 	for l := from; l < line; l++ {
 		buf.WriteString(lines[l])
 		buf.WriteByte('\n')
