@@ -768,21 +768,7 @@ func lastIdent(s string) string {
 }
 
 // matchingParen finds the '(' that opens the ')' ending s.
-func matchingParen(s string) int {
-	depth := 0
-	for i := len(s) - 1; i >= 0; i-- {
-		switch s[i] {
-		case ')':
-			depth++
-		case '(':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return -1
-}
+func matchingParen(s string) int { return traceMatchOpen(s, len(s)-1) }
 
 // Resolution is one lookup in one map, as `snag sourcemaps resolve` shows it.
 type Resolution struct {
