@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,7 +196,12 @@ func readLimited(dst []byte, r io.Reader, enc Encoding, limit int64) ([]byte, er
 	start := len(dst)
 	for {
 		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
+			// Double (append grows large slices by only 1.25x).
+			grow := max(cap(dst), 16<<10)
+			if limit > 0 {
+				grow = int(min(int64(grow), limit+1-int64(len(dst)-start)))
+			}
+			dst = slices.Grow(dst, grow)
 		}
 		room := dst[len(dst):cap(dst)]
 		if limit > 0 {
