@@ -122,7 +122,12 @@ func jsonError(raw []byte, perr error) *Error {
 		e.Offset = dec.InputOffset()
 		e.Causes = []string{err.Error()}
 	default:
-		e.Offset = dec.InputOffset()
+		// The first value parsed: the problem is what follows it.
+		off := dec.InputOffset()
+		for off < int64(len(raw)) && isSpace(raw[off]) {
+			off++
+		}
+		e.Offset = off
 		e.Causes = []string{shortErr(perr)}
 	}
 	return e
