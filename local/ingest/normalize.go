@@ -200,6 +200,14 @@ func (n *normalizer) run(root *fastjson.Value) {
 	n.stacktraces()
 }
 
+// arrayOf is v's elements, or an error if v is missing or not an array.
+func arrayOf(v *fastjson.Value) ([]*fastjson.Value, error) {
+	if v == nil {
+		return nil, errors.New("missing")
+	}
+	return v.Array()
+}
+
 func isAbsent(v *fastjson.Value) bool { return v == nil || v.Type() == fastjson.TypeNull }
 
 // pendingString is a string to set at target[key] (or target[idx] when
@@ -642,7 +650,7 @@ func (n *normalizer) exceptions() {
 	if exc == nil {
 		return
 	}
-	vals, _ := exc.Get("values").Array()
+	vals, _ := arrayOf(exc.Get("values"))
 	kept := vals[:0]
 	for _, x := range vals {
 		if x.Type() != fastjson.TypeObject {
@@ -749,7 +757,7 @@ func (n *normalizer) breadcrumbs() {
 	if bc == nil {
 		return
 	}
-	vals, _ := bc.Get("values").Array()
+	vals, _ := arrayOf(bc.Get("values"))
 	for _, b := range vals {
 		if b.Type() != fastjson.TypeObject {
 			continue
@@ -835,7 +843,7 @@ func (n *normalizer) stacktraces() {
 	}
 	for _, key := range [...]string{"exception", "threads"} {
 		if c := n.root.Get(key); c != nil {
-			vals, _ := c.Get("values").Array()
+			vals, _ := arrayOf(c.Get("values"))
 			for _, x := range vals {
 				each(x)
 			}
@@ -862,7 +870,7 @@ func (n *normalizer) stacktrace(container *fastjson.Value, key string) {
 		}
 		return
 	}
-	frames, err := st.Get("frames").Array()
+	frames, err := arrayOf(st.Get("frames"))
 	if err != nil {
 		st.Set("frames", n.a.NewArray())
 		return
