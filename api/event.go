@@ -275,10 +275,11 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 // AppendUnixSeconds appends t as Unix seconds with up to six decimals.
 func AppendUnixSeconds(dst []byte, t time.Time) []byte {
 	us := t.UnixMicro()
-	sec, frac := us/1e6, us%1e6
-	if frac < 0 {
-		sec, frac = sec-1, frac+1e6
+	if us < 0 {
+		dst = append(dst, '-')
+		us = -us
 	}
+	sec, frac := us/1e6, us%1e6
 	dst = strconv.AppendInt(dst, sec, 10)
 	if frac != 0 {
 		var b [7]byte
