@@ -416,8 +416,8 @@ func reportParseError(rep *FileReport, err error) {
 		rep.add(SeverityError, CodeUnreadable, strings.TrimPrefix(msg, "open source map: "), 0, "")
 		return
 	}
-	msg = strings.TrimPrefix(msg[strings.Index(msg, ErrInvalidMap.Error()):], ErrInvalidMap.Error()+": ")
-	if strings.HasPrefix(msg, "version:") {
+	msg = strings.Replace(msg, ErrInvalidMap.Error()+": ", "", 1)
+	if strings.HasPrefix(msg, "version:") || strings.Contains(msg, ".map: version:") {
 		rep.add(SeverityError, CodeInvalidVersion, msg, 0, "Sourcemaps must have \"version\": 3 (ECMA-426); regenerate the map with a current bundler.")
 		return
 	}

@@ -117,6 +117,10 @@ func TestValidateChecks(t *testing.T) {
 		// An index map validates like the regular map it wraps.
 		{"index map", with(map[string]string{"dist/app.js.map": index}), nil,
 			[]string{"dist/app.js warning debug-id-missing"}},
+		{"section with version 2", with(map[string]string{"dist/app.js.map": strings.Replace(index, `"version":3}`, `"version":2}`, 1)}), nil,
+			[]string{"dist/app.js.map error invalid-version"}},
+		{"section with a bad name string", with(map[string]string{"dist/app.js.map": strings.Replace(index, `"greet"`, `"gr\x"`, 1)}), nil,
+			[]string{"dist/app.js.map error invalid-map"}},
 		{"overlapping sections", with(map[string]string{"dist/app.js.map": overlap}), nil,
 			[]string{"dist/app.js.map error section-overlap"}},
 		{"XSSI prefix", with(map[string]string{"dist/app.js.map": ")]}'\n" + vMap(nil)}), nil,
