@@ -1,0 +1,3 @@
+'use strict';
+function greet(name){return"hi "+name}
+//# sourceMappingURL=banner.js.map

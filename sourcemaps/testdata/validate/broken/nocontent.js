@@ -1,0 +1,2 @@
+function greet(name){return"hi "+name}
+//# sourceMappingURL=nocontent.js.map
