@@ -1,0 +1,238 @@
+package server
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/snag-dev/snag/api"
+	"github.com/snag-dev/snag/local/ingest"
+	"github.com/snag-dev/snag/sourcemaps"
+)
+
+// Relay's clock-skew bounds for event timestamps.
+const (
+	maxFuture = time.Minute
+	maxPast   = 30 * 24 * time.Hour
+)
+
+// accept runs the pipeline for one authorized envelope and answers.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, env *ingest.Envelope) {
+	now := s.cfg.Now()
+	var eventItem *ingest.Item
+	var atts []Attachment
+	for i := range env.Items {
+		it := &env.Items[i]
+		switch ingest.Classify(it.Header.Type) {
+		case ingest.KindEvent:
+			if eventItem == nil {
+				eventItem = it
+			}
+		case ingest.KindAttachment:
+			atts = append(atts, Attachment{Name: it.Header.Filename, ContentType: it.Header.ContentType, Type: orDefault(it.Header.AttachmentType, "event.attachment"), Data: it.Payload})
+		case ingest.KindUserReport:
+			atts = append(atts, Attachment{Name: "user_report.json", ContentType: "application/json", Type: "user_report", Data: it.Payload})
+		case ingest.KindFeedback:
+			atts = append(atts, Attachment{Name: "feedback.json", ContentType: "application/json", Type: "feedback", Data: it.Payload})
+		}
+	}
+	if eventItem == nil && len(atts) == 0 {
+		// Sessions, transactions, client reports, logs...: accepted and dropped.
+		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
+		return
+	}
+	if ok, wait := s.limiter.take(project, 1); !ok {
+		limit := ingest.RateLimit{RetryAfter: wait, Scope: "project", ReasonCode: "rate_limited"}
+		for k, v := range ingest.RateLimitHeaders([]ingest.RateLimit{limit}) {
+			w.Header().Set(k, v)
+		}
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"detail": "event submission rejected with reason: rate limited", "causes": []string{}})
+		return
+	}
+	if eventItem == nil {
+		id := ingest.NormalizeEventID(env.Header.EventID)
+		if err := s.store.Attach(r.Context(), project, id, atts); err != nil {
+			s.fail(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, idBody(id))
+		return
+	}
+
+	ne, err := ingest.Normalize(eventItem.Payload, ingest.NormalizeOptions{
+		EventID: env.Header.EventID, ReceivedAt: now, MaxFuture: maxFuture, MaxPast: maxPast, ClientIP: clientIP(r),
+	})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ev := ne.Event
+	if ev.Type == "transaction" {
+		writeJSON(w, http.StatusOK, idBody(ev.EventID))
+		return
+	}
+	if s.cfg.Unminifier != nil && UnminifyEvent(s.cfg.Unminifier, ev) {
+		// Frames changed: so do the culprit and metadata, and the stored JSON.
+		applyDerived(ev, ingest.Derive(ev))
+		if b, err := json.Marshal(ev); err == nil {
+			ne.JSON = b
+		}
+	}
+	// Attachments alias the request body, which is recycled after the
+	// answer; the store gets its own copies.
+	for i := range atts {
+		atts[i].Data = append([]byte(nil), atts[i].Data...)
+	}
+	rec := &Event{ProjectID: project, Received: now, Normalized: ne, Hashes: s.cfg.Group(ev), Attachments: atts}
+	if _, err := s.store.Submit(r.Context(), rec); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, idBody(ev.EventID))
+}
+
+func idBody(id string) map[string]any {
+	if id == "" {
+		return map[string]any{}
+	}
+	return map[string]any{"id": id}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func applyDerived(ev *api.Event, d ingest.Derived) {
+	ev.Type, ev.Title, ev.Culprit = d.Type, d.Title, d.Culprit
+	md := d.Metadata
+	ev.Metadata = &md
+}
+
+// SimpleGroup is a stable grouping key for when no grouping is configured:
+// the exception type and the function and file of its innermost in-app
+// frame, else the message. It stands in until Sentry's grouping is wired.
+func SimpleGroup(ev *api.Event) []string {
+	h := md5.New()
+	if exs := ev.Exceptions(); len(exs) > 0 {
+		ex := exs[len(exs)-1]
+		h.Write([]byte(ex.Type))
+		if ex.Stacktrace != nil {
+			frames := ex.Stacktrace.Frames
+			for i := len(frames) - 1; i >= 0; i-- {
+				f := frames[i]
+				if f.InApp != nil && !*f.InApp {
+					continue
+				}
+				h.Write([]byte("\x00" + f.Function + "\x00" + orDefault(f.Module, f.Filename)))
+				break
+			}
+		}
+		if ex.Type == "" {
+			h.Write([]byte("\x00" + ex.Value))
+		}
+	} else {
+		h.Write([]byte("\x01" + ev.Message()))
+	}
+	return []string{hex.EncodeToString(h.Sum(nil))}
+}
+
+// UnminifyEvent maps the JavaScript frames of every exception and thread of
+// ev in place, keeping the minified frames in raw_stacktrace as Sentry does.
+// It reports whether any frame changed.
+func UnminifyEvent(u *sourcemaps.Unminifier, ev *api.Event) bool {
+	if !isJavaScript(ev.Platform) {
+		return false
+	}
+	debugIDs := map[string]string{}
+	if ev.DebugMeta != nil {
+		for _, img := range ev.DebugMeta.Images {
+			if (img.Type == "" || img.Type == "sourcemap") && img.CodeFile != "" && img.DebugID != "" {
+				debugIDs[img.CodeFile] = strings.ToLower(img.DebugID)
+			}
+		}
+	}
+	changed := false
+	mapStack := func(st **api.Stacktrace, raw **api.Stacktrace) {
+		if *st == nil || len((*st).Frames) == 0 || *raw != nil {
+			return
+		}
+		frames := (*st).Frames
+		refs := make([]sourcemaps.FrameRef, len(frames))
+		for i, f := range frames {
+			url := orDefault(f.AbsPath, f.Filename)
+			refs[len(frames)-1-i] = sourcemaps.FrameRef{URL: url, Function: f.Function, Line: f.Lineno, Column: f.Colno, DebugID: debugIDs[url]}
+		}
+		mapped := u.Unminify(refs)
+		out := make([]api.Frame, len(frames))
+		hit := false
+		for i, f := range frames {
+			m := mapped[len(frames)-1-i]
+			out[i] = f
+			if !m.Mapped {
+				continue
+			}
+			hit = true
+			inApp := m.InApp
+			nf := &out[i]
+			nf.Function, nf.Filename, nf.AbsPath = m.Function, m.Filename, m.AbsPath
+			nf.Lineno, nf.Colno, nf.InApp = m.Line, m.Column, &inApp
+			nf.ContextLine, nf.PreContext, nf.PostContext = m.ContextLine, m.PreContext, m.PostContext
+			nf.Data = frameData(f.Data, m.Map)
+		}
+		if !hit {
+			return
+		}
+		orig := **st
+		*raw = &orig
+		mappedStack := orig
+		mappedStack.Frames = out
+		*st = &mappedStack
+		changed = true
+	}
+	if ev.Exception != nil {
+		for i := range ev.Exception.Values {
+			ex := &ev.Exception.Values[i]
+			mapStack(&ex.Stacktrace, &ex.RawStacktrace)
+		}
+	}
+	if ev.Threads != nil {
+		for i := range ev.Threads.Values {
+			th := &ev.Threads.Values[i]
+			mapStack(&th.Stacktrace, &th.RawStacktrace)
+		}
+	}
+	return changed
+}
+
+// frameData sets data.sourcemap, which Sentry uses to mark mapped frames.
+func frameData(data json.RawMessage, sourcemap string) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	_ = json.Unmarshal(data, &m)
+	b, _ := json.Marshal(sourcemap)
+	m["sourcemap"] = b
+	out, _ := json.Marshal(m)
+	return out
+}
+
+func isJavaScript(platform string) bool {
+	switch platform {
+	case "javascript", "node", "":
+		return true
+	}
+	return false
+}

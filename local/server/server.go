@@ -1,0 +1,162 @@
+// Package server is snag's local Sentry-compatible HTTP server: the ingest
+// routes SDKs send to (envelope, store, Spotlight's stream) and a health
+// check. It wires the pipeline (authenticate, limit, parse, normalize,
+// unminify, fingerprint, store) from local/ingest, sourcemaps and a store.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/snag-dev/snag/api"
+	"github.com/snag-dev/snag/local/ingest"
+	"github.com/snag-dev/snag/sourcemaps"
+)
+
+// Sentinels a Store returns.
+var (
+	// ErrUnknownKey: no project has this DSN public key (403).
+	ErrUnknownKey = errors.New("unknown DSN key")
+	// ErrQueueFull: the store cannot take more right now (503).
+	ErrQueueFull = errors.New("write queue full")
+)
+
+// Store is what the server needs of the local store. Submit returns only
+// once the event is committed, so an SDK is answered 200 only for events
+// that are safely on disk.
+type Store interface {
+	ProjectForKey(ctx context.Context, publicKey string) (projectID int64, err error)
+	Submit(ctx context.Context, ev *Event) (duplicate bool, err error)
+	// Attach stores attachments and feedback that came without their event
+	// (it may be stored already, or arrive later).
+	Attach(ctx context.Context, project int64, eventID string, atts []Attachment) error
+}
+
+// Event is an accepted event, ready to store.
+type Event struct {
+	ProjectID int64
+	Received  time.Time
+	// Normalized is the parsed event; Normalized.JSON is what to keep.
+	Normalized *ingest.NormalizedEvent
+	// Hashes are the grouping hashes, most specific first.
+	Hashes      []string
+	Attachments []Attachment
+}
+
+// Attachment is an attachment or user feedback item sent with an event.
+type Attachment struct {
+	Name        string
+	ContentType string
+	// Type is the item's attachment_type ("event.attachment", ...), or
+	// "user_report" / "feedback" for feedback items.
+	Type string
+	Data []byte
+}
+
+// Grouper computes an event's grouping hashes.
+type Grouper func(ev *api.Event) []string
+
+// Config holds the server's settings; zero values mean the defaults.
+type Config struct {
+	Limits ingest.Limits
+	// RateLimit is events per second per project; 0 turns limiting off.
+	RateLimit int
+	// DefaultProject receives Spotlight's /stream envelopes, which carry
+	// no DSN.
+	DefaultProject int64
+	// Unminifier maps JS frames before grouping; nil skips it.
+	Unminifier *sourcemaps.Unminifier
+	// Group computes hashes; nil uses a simple stable key.
+	Group  Grouper
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Server answers SDKs.
+type Server struct {
+	store   Store
+	cfg     Config
+	limiter *limiter
+	log     *slog.Logger
+}
+
+// New returns a server in front of st.
+func New(st Store, cfg Config) *Server {
+	if cfg.Limits == (ingest.Limits{}) {
+		cfg.Limits = ingest.DefaultLimits()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Group == nil {
+		cfg.Group = SimpleGroup
+	}
+	if cfg.DefaultProject == 0 {
+		cfg.DefaultProject = 1
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+}
+
+// Handler is the server's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/{project_id}/envelope/", withCORS(http.HandlerFunc(s.handleEnvelope)))
+	mux.Handle("OPTIONS /api/{project_id}/envelope/", withCORS(http.NotFoundHandler()))
+	mux.Handle("POST /api/{project_id}/store/", withCORS(http.HandlerFunc(s.handleStore)))
+	mux.Handle("OPTIONS /api/{project_id}/store/", withCORS(http.NotFoundHandler()))
+	mux.Handle("POST /stream", withCORS(http.HandlerFunc(s.handleStream)))
+	mux.Handle("OPTIONS /stream", withCORS(http.NotFoundHandler()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return withServerHeader(mux)
+}
+
+func withServerHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", "snag")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ShutdownTimeout bounds how long in-flight requests may take to finish.
+const ShutdownTimeout = 10 * time.Second
+
+// Serve answers requests on ln until ctx is done, then stops accepting and
+// lets in-flight requests finish (their events are committed or refused)
+// before returning.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
