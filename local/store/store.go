@@ -1,0 +1,293 @@
+// Package store is snag's local event store: one SQLite file (WAL) opened
+// with modernc.org/sqlite, a single writer goroutine that commits ingested
+// events in groups, and a pool of readers for the web API and the TUI.
+//
+// Writes (events, status changes, merges, deletes, retention) all run on the
+// writer goroutine, each in a BEGIN IMMEDIATE transaction on the one writer
+// connection; reads use a separate pool of connections. Every connection gets
+// its pragmas from the DSN, so pooled connections cannot miss one.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/snag-dev/snag/api"
+)
+
+// Sentinel errors. Errors from SQLite are wrapped with %w beside them, so
+// errors.As still finds the driver's *sqlite.Error.
+var (
+	// ErrNotFound also matches api.ErrNotFound, so callers that handle both
+	// the Sentry API and the local store test one sentinel.
+	ErrNotFound = fmt.Errorf("local store: %w", api.ErrNotFound)
+	// ErrQueueFull is returned by Submit when the write queue is full; the
+	// server answers 503 so the SDK retries later.
+	ErrQueueFull = errors.New("local store: write queue full")
+	// ErrClosed is returned by every call after Close.
+	ErrClosed = errors.New("local store: closed")
+	// ErrSchemaTooNew is returned by Open for a database written by a newer snag.
+	ErrSchemaTooNew = errors.New("local store: database schema is newer than this snag")
+	// ErrInvalid reports an argument the store cannot accept.
+	ErrInvalid = errors.New("local store: invalid argument")
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultQueueSize         = 4096
+	DefaultMaxBatch          = 512
+	DefaultBatchWindow       = 0 // take what is queued, do not wait for more
+	DefaultMaxEventsPerIssue = 100
+	DefaultMaxEvents         = 100_000
+	DefaultMaxAge            = 90 * 24 * time.Hour
+	DefaultMaxTagsPerEvent   = 100
+	DefaultRetentionStep     = 1000
+	DefaultReaders           = 4
+)
+
+// The org every local project belongs to, and the project that exists from
+// the start.
+const (
+	OrgSlug            = "local"
+	DefaultProjectID   = 1
+	DefaultProjectSlug = "default"
+)
+
+// Options tune a Store. The zero value means the documented defaults; a
+// negative retention limit switches that limit off.
+type Options struct {
+	// QueueSize bounds the events waiting for the writer (ErrQueueFull past it).
+	QueueSize int
+	// MaxBatch is the most events committed in one transaction.
+	MaxBatch int
+	// BatchWindow is how long the writer may wait for more events after the
+	// first one of a batch. Zero takes only what is already queued, which
+	// batches well under load and adds no latency when idle.
+	BatchWindow time.Duration
+
+	// Retention. Issue counters are never reduced by retention.
+	MaxEventsPerIssue int           // stored events per issue (default 100)
+	MaxEvents         int           // stored events in total (default 100,000)
+	MaxAge            time.Duration // by received time (default 90 days)
+	// RetentionStep is the most events one retention transaction deletes, so
+	// retention never holds the writer for long.
+	RetentionStep int
+
+	// MaxTagsPerEvent caps the tags kept per event (default 100).
+	MaxTagsPerEvent int
+
+	// Readers is the size of the reader pool (default max(4, GOMAXPROCS)).
+	Readers int
+
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.QueueSize, DefaultQueueSize)
+	def(&o.MaxBatch, DefaultMaxBatch)
+	def(&o.MaxEventsPerIssue, DefaultMaxEventsPerIssue)
+	def(&o.MaxEvents, DefaultMaxEvents)
+	def(&o.RetentionStep, DefaultRetentionStep)
+	def(&o.MaxTagsPerEvent, DefaultMaxTagsPerEvent)
+	def(&o.Readers, max(DefaultReaders, runtime.GOMAXPROCS(0)))
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.QueueSize < 1 {
+		o.QueueSize = 1
+	}
+	if o.MaxBatch < 1 {
+		o.MaxBatch = 1
+	}
+	if o.RetentionStep < 1 {
+		o.RetentionStep = DefaultRetentionStep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Store is an open local database. It is safe for concurrent use.
+type Store struct {
+	path string
+	opts Options
+	wdb  *sql.DB // one connection, BEGIN IMMEDIATE; used only by the writer goroutine
+	rdb  *sql.DB // readers
+
+	enc *zstd.Encoder // EncodeAll is safe for concurrent use
+	dec *zstd.Decoder // DecodeAll is safe for concurrent use
+
+	mu     sync.RWMutex // guards closed against the sends to queue and ops
+	closed bool
+	queue  chan *pending
+	ops    chan *op
+	done   chan struct{} // closed when the writer goroutine has returned
+
+	keysMu sync.RWMutex
+	keys   map[string]Project // public key → project (positive lookups only)
+}
+
+// dsn builds the connection string. busy_timeout comes first so that a
+// connection waits while another one switches the file to WAL.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-32000)") // 32 MB per connection
+	q.Add("_pragma", "journal_size_limit(67108864)")
+	if writer {
+		q.Add("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(ON)")
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Open opens (creating if needed) the database at path, migrates it, and
+// starts the writer. A new database gets project "default" (id 1) with a DSN
+// key, and an API token. The file is created with mode 0600.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	// Create the file ourselves so it is 0600; SQLite gives the -wal and -shm
+	// files the mode of the database file.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	f.Close()
+
+	s := &Store{
+		path:  abs,
+		opts:  opts,
+		queue: make(chan *pending, opts.QueueSize),
+		ops:   make(chan *op),
+		done:  make(chan struct{}),
+		keys:  map[string]Project{},
+	}
+	if s.wdb, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxIdleTime(0)
+	s.wdb.SetConnMaxLifetime(0)
+	fail := func(err error) (*Store, error) {
+		s.wdb.Close()
+		if s.rdb != nil {
+			s.rdb.Close()
+		}
+		return nil, err
+	}
+	if err := migrate(ctx, s.wdb); err != nil {
+		return fail(err)
+	}
+	if err := bootstrap(ctx, s.wdb, opts.Now()); err != nil {
+		return fail(err)
+	}
+	if s.rdb, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
+		return fail(fmt.Errorf("open local store: %w", err))
+	}
+	s.rdb.SetMaxOpenConns(opts.Readers)
+	s.rdb.SetMaxIdleConns(opts.Readers)
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("open local store: %w", err))
+	}
+	if s.enc, err = zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithLowerEncoderMem(true)); err != nil {
+		return fail(fmt.Errorf("open local store: %w", err))
+	}
+	if s.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0)); err != nil {
+		return fail(fmt.Errorf("open local store: %w", err))
+	}
+	w, err := newWriter(ctx, s)
+	if err != nil {
+		return fail(err)
+	}
+	go w.run()
+	return s, nil
+}
+
+// Path is the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close stops accepting writes, lets the writer commit everything already
+// queued, and closes the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.done
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.done
+	s.enc.Close()
+	s.dec.Close()
+	return errors.Join(s.rdb.Close(), s.wdb.Close())
+}
+
+// wrap turns driver errors into the store's errors, keeping the cause.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("%s: %w: %w", what, ErrClosed, err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return fmt.Errorf("%s: database is locked by another process: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }

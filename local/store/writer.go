@@ -1,0 +1,712 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// pending is one submitted event on its way through the writer.
+type pending struct {
+	projectID   int64
+	eventID     string
+	hashes      []string
+	ts, recv    int64 // ms
+	level       string
+	title       string
+	culprit     string
+	typ         string
+	metadata    string
+	message     string
+	platform    string
+	release     string
+	dist        string
+	environment string
+	txn         string
+	userKey     string
+	tags        [][2]string
+	tagsJSON    string
+	hashesJSON  string
+	body        []byte // zstd
+	bodySize    int
+	attachments []Attachment
+
+	done chan outcome // buffered: the writer never blocks on it
+}
+
+type outcome struct {
+	res Result
+	err error
+}
+
+// op is a write other than an event (status change, merge, ...), run on the
+// writer goroutine in its own transaction.
+type op struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, w *writer) error
+	done chan error
+}
+
+// Submit stores one event and returns after the transaction holding it has
+// committed. It returns ErrQueueFull at once when the writer is too far
+// behind, and ErrClosed after Close. If ctx ends while the event is queued or
+// being committed, Submit returns ctx's error; the event may still be stored.
+func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
+	p, err := s.prepare(rec)
+	if err != nil {
+		return Result{}, err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return Result{}, ErrClosed
+	}
+	select {
+	case s.queue <- p:
+		s.mu.RUnlock()
+	default:
+		s.mu.RUnlock()
+		return Result{}, ErrQueueFull
+	}
+	select {
+	case o := <-p.done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// prepare validates and copies a record, compressing its body, on the
+// caller's goroutine so that this work runs in parallel.
+func (s *Store) prepare(rec *EventRecord) (*pending, error) {
+	if rec == nil {
+		return nil, fmt.Errorf("%w: nil event", ErrInvalid)
+	}
+	if rec.ProjectID <= 0 {
+		return nil, fmt.Errorf("%w: project id %d", ErrInvalid, rec.ProjectID)
+	}
+	eid, err := normalizeEventID(rec.EventID)
+	if err != nil {
+		return nil, err
+	}
+	var hashes []string
+	for _, h := range rec.Hashes {
+		if h != "" && !slices.Contains(hashes, h) {
+			hashes = append(hashes, h)
+		}
+	}
+	if len(hashes) == 0 {
+		return nil, fmt.Errorf("%w: event %s has no grouping hash", ErrInvalid, eid)
+	}
+	recv := rec.Received
+	if recv.IsZero() {
+		recv = s.opts.Now()
+	}
+	ts := rec.Timestamp
+	if ts.IsZero() {
+		ts = recv
+	}
+	level := rec.Level
+	if level == "" {
+		level = "error"
+	}
+	typ := rec.Type
+	if typ == "" {
+		typ = "default"
+	}
+	p := &pending{
+		projectID:   rec.ProjectID,
+		eventID:     eid,
+		hashes:      hashes,
+		ts:          ms(ts),
+		recv:        ms(recv),
+		level:       level,
+		title:       rec.Title,
+		culprit:     rec.Culprit,
+		typ:         typ,
+		metadata:    jsonObject(rec.Metadata),
+		message:     rec.Message,
+		platform:    rec.Platform,
+		release:     rec.Release,
+		dist:        rec.Dist,
+		environment: rec.Environment,
+		txn:         rec.Transaction,
+		userKey:     rec.UserKey,
+		tags:        s.capTags(rec),
+		hashesJSON:  encodeStrings(hashes),
+		bodySize:    len(rec.Body),
+		attachments: rec.Attachments,
+		done:        make(chan outcome, 1),
+	}
+	p.tagsJSON = encodeTags(p.tags)
+	if len(rec.Body) > 0 {
+		p.body = s.enc.EncodeAll(rec.Body, make([]byte, 0, len(rec.Body)/3+64))
+	}
+	return p, nil
+}
+
+// capTags keeps at most MaxTagsPerEvent tags (the first ones), dropping
+// empty keys and repeated keys, and adds level, release and environment as
+// tags when the event has them and its tags do not, the way Sentry shows
+// them among an issue's tags.
+func (s *Store) capTags(rec *EventRecord) [][2]string {
+	limit := s.opts.MaxTagsPerEvent
+	if limit < 0 {
+		limit = 0
+	}
+	out := make([][2]string, 0, min(len(rec.Tags)+3, limit))
+	has := func(k string) bool {
+		for _, t := range out {
+			if t[0] == k {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(k, v string) {
+		if k != "" && len(out) < limit && !has(k) {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	for _, t := range rec.Tags {
+		add(t[0], t[1])
+	}
+	level := rec.Level
+	if level == "" {
+		level = "error"
+	}
+	add("level", level)
+	if rec.Release != "" {
+		add("release", rec.Release)
+	}
+	if rec.Environment != "" {
+		add("environment", rec.Environment)
+	}
+	return out
+}
+
+// do runs fn on the writer goroutine inside one immediate transaction, which
+// also bumps the change version.
+func (s *Store) do(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
+	return s.onWriter(ctx, func(ctx context.Context, w *writer) error {
+		return w.inTx(ctx, func() error { return fn(ctx, w) })
+	})
+}
+
+// doRaw runs fn on the writer goroutine, outside any transaction.
+func (s *Store) doRaw(ctx context.Context, fn func(w *writer)) error {
+	return s.onWriter(ctx, func(_ context.Context, w *writer) error {
+		fn(w)
+		return nil
+	})
+}
+
+// onWriter runs fn on the writer goroutine. Once fn has started it runs to
+// completion even if ctx ends.
+func (s *Store) onWriter(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.ops <- o:
+	case <-s.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writer owns the write connection and its prepared statements.
+type writer struct {
+	s    *Store
+	ctx  context.Context
+	conn *sql.Conn
+	st   writerStmts
+	ret  retentionState
+}
+
+type writerStmts struct {
+	selDup, selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
+	insEvent, insAttachment, insUser, upHourly, upTag, bumpVersion, bumpStored *sql.Stmt
+	retIssueStored, retIssueOldest, retOldest, delEvent, decIssueStored *sql.Stmt
+}
+
+func newWriter(ctx context.Context, s *Store) (*writer, error) {
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return nil, wrap("open local store writer", err)
+	}
+	w := &writer{s: s, ctx: context.Background(), conn: conn}
+	prep := func(dst **sql.Stmt, q string) {
+		if err != nil {
+			return
+		}
+		*dst, err = conn.PrepareContext(ctx, q)
+	}
+	st := &w.st
+	prep(&st.selDup, `SELECT issue_id FROM events WHERE project_id = ? AND event_id = ?`)
+	prep(&st.selHash, `SELECT issue_id FROM group_hashes WHERE project_id = ? AND hash = ?`)
+	prep(&st.insHash, `INSERT INTO group_hashes(project_id, hash, issue_id) VALUES (?, ?, ?)`)
+	prep(&st.nextShort, `UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = ? RETURNING next_short_id - 1`)
+	prep(&st.insIssue, `INSERT INTO issues(project_id, short_id, status, substatus, first_seen, last_seen,
+		level, title, culprit, type, metadata, platform, first_release, last_release, last_environment)
+		VALUES (?, ?, 'unresolved', 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	prep(&st.selIssueState, `SELECT status, resolved_release, ignore_until, ignore_until_count, times_seen
+		FROM issues WHERE id = ?`)
+	// Every right-hand side sees the row as it was before the update, so
+	// "? >= last_seen" compares with the old last_seen.
+	prep(&st.updIssue, `UPDATE issues SET
+		times_seen = times_seen + ?1,
+		user_count = user_count + ?2,
+		events_stored = events_stored + ?3,
+		first_seen = min(first_seen, ?4),
+		last_seen = max(last_seen, ?5),
+		level    = CASE WHEN ?5 >= last_seen THEN ?6 ELSE level END,
+		title    = CASE WHEN ?5 >= last_seen THEN ?7 ELSE title END,
+		culprit  = CASE WHEN ?5 >= last_seen THEN ?8 ELSE culprit END,
+		type     = CASE WHEN ?5 >= last_seen THEN ?9 ELSE type END,
+		metadata = CASE WHEN ?5 >= last_seen THEN ?10 ELSE metadata END,
+		platform = CASE WHEN ?5 >= last_seen AND ?11 <> '' THEN ?11 ELSE platform END,
+		last_release = CASE WHEN ?12 <> '' THEN ?12 ELSE last_release END,
+		last_environment = CASE WHEN ?13 <> '' THEN ?13 ELSE last_environment END,
+		first_release = CASE WHEN first_release = '' THEN ?14 ELSE first_release END
+		WHERE id = ?15 RETURNING events_stored`)
+	prep(&st.updIssueStatus, `UPDATE issues SET status = ?, substatus = ?, status_details = '{}',
+		resolved_at = NULL, resolved_release = NULL, ignore_until = NULL, ignore_until_count = NULL WHERE id = ?`)
+	prep(&st.insEvent, `INSERT INTO events(project_id, issue_id, event_id, timestamp, received, level, release, dist,
+		environment, platform, type, title, message, user_key, txn, tags, hashes, body_size, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	prep(&st.insAttachment, `INSERT INTO attachments(event_row, name, content_type, attachment_type, size, data)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	prep(&st.insUser, `INSERT INTO issue_users(issue_id, user_hash) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+	prep(&st.upHourly, `INSERT INTO issue_hourly(issue_id, hour, count) VALUES (?, ?, ?)
+		ON CONFLICT(issue_id, hour) DO UPDATE SET count = count + excluded.count`)
+	prep(&st.upTag, `INSERT INTO issue_tag_values(issue_id, key, value, count, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(issue_id, key, value) DO UPDATE SET count = count + excluded.count,
+		first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`)
+	prep(&st.bumpVersion, `UPDATE counters SET value = value + 1 WHERE name = 'version'`)
+	prep(&st.bumpStored, `UPDATE counters SET value = value + ? WHERE name = 'events_stored' RETURNING value`)
+	prep(&st.retIssueStored, `SELECT events_stored FROM issues WHERE id = ?`)
+	prep(&st.retIssueOldest, `SELECT id FROM events WHERE issue_id = ? ORDER BY id LIMIT ?`)
+	prep(&st.retOldest, `SELECT id, issue_id, received FROM events ORDER BY id LIMIT ?`)
+	prep(&st.delEvent, `DELETE FROM events WHERE id = ?`)
+	prep(&st.decIssueStored, `UPDATE issues SET events_stored = events_stored - ? WHERE id = ?`)
+	if err != nil {
+		conn.Close()
+		return nil, wrap("open local store writer", err)
+	}
+	if err := w.initRetention(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *writer) run() {
+	defer close(w.s.done)
+	defer w.conn.Close()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	batch := make([]*pending, 0, w.s.opts.MaxBatch)
+	for {
+		// Work that is due and cheap to postpone runs only when no event waits.
+		if w.ret.pending() && len(w.s.queue) == 0 {
+			w.retainStep()
+		}
+		select {
+		case p, ok := <-w.s.queue:
+			if !ok {
+				return
+			}
+			batch = w.collect(append(batch[:0], p))
+			w.commit(batch)
+			clear(batch)
+			// One retention step per batch keeps pace with ingest at the caps.
+			if w.ret.pending() {
+				w.retainStep()
+			}
+		case o := <-w.s.ops:
+			o.done <- w.runOp(o)
+		case <-tick.C:
+			w.ret.ageDue = w.s.opts.MaxAge > 0
+			if w.ret.pending() {
+				w.retainStep()
+			}
+		}
+	}
+}
+
+// collect adds what is queued to batch, up to MaxBatch, waiting up to
+// BatchWindow for more when one is set.
+func (w *writer) collect(batch []*pending) []*pending {
+	max := w.s.opts.MaxBatch
+	var timer <-chan time.Time
+	if w.s.opts.BatchWindow > 0 {
+		t := time.NewTimer(w.s.opts.BatchWindow)
+		defer t.Stop()
+		timer = t.C
+	}
+	for len(batch) < max {
+		select {
+		case p, ok := <-w.s.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+			continue
+		default:
+		}
+		if timer == nil {
+			return batch
+		}
+		select {
+		case p, ok := <-w.s.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		case <-timer:
+			return batch
+		}
+	}
+	return batch
+}
+
+// inTx runs fn between BEGIN IMMEDIATE and COMMIT on the writer connection.
+func (w *writer) inTx(ctx context.Context, fn func() error) error {
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return wrap("begin", err)
+	}
+	if err := fn(); err != nil {
+		_, rbErr := w.conn.ExecContext(context.Background(), "ROLLBACK")
+		return errors.Join(err, rbErr)
+	}
+	if _, err := w.st.bumpVersion.ExecContext(ctx); err != nil {
+		_, rbErr := w.conn.ExecContext(context.Background(), "ROLLBACK")
+		return errors.Join(wrap("bump version", err), rbErr)
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, rbErr := w.conn.ExecContext(context.Background(), "ROLLBACK")
+		return errors.Join(wrap("commit", err), rbErr)
+	}
+	return nil
+}
+
+func (w *writer) runOp(o *op) error {
+	if err := o.ctx.Err(); err != nil {
+		return err
+	}
+	return o.fn(context.WithoutCancel(o.ctx), w)
+}
+
+// commit stores a batch in one transaction and answers every submitter. If
+// the batch fails, each event is retried in a transaction of its own, so one
+// bad event cannot fail the others.
+func (w *writer) commit(batch []*pending) {
+	results := make([]outcome, len(batch))
+	err := w.inTx(w.ctx, func() error { return w.storeBatch(batch, results) })
+	if err != nil && len(batch) > 1 {
+		for i, p := range batch {
+			one := []*pending{p}
+			res := []outcome{{}}
+			if err := w.inTx(w.ctx, func() error { return w.storeBatch(one, res) }); err != nil {
+				results[i] = outcome{err: err}
+			} else {
+				results[i] = res[0]
+			}
+		}
+		err = nil
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.done <- outcome{err: err}
+		} else {
+			p.done <- results[i]
+		}
+	}
+}
+
+// issueAgg collects one batch's changes to one issue.
+type issueAgg struct {
+	id       int64
+	isNew    bool
+	count    int64
+	minTS    int64
+	latest   *pending // newest event by timestamp (later in batch wins ties)
+	lastRel  string   // release of the last event (in batch order) that had one
+	lastEnv  string
+	releases []string // distinct releases in the batch ("" included), for regressions
+	users    map[int64]struct{}
+	hours    map[int64]int64
+	tags     map[[2]string]*tagAgg
+	results  []int // indexes into the batch of this issue's stored events
+	stored   int64
+}
+
+type tagAgg struct {
+	count       int64
+	first, last int64
+}
+
+type hashKey struct {
+	project int64
+	hash    string
+}
+
+type eventKey struct {
+	project int64
+	id      string
+}
+
+func (w *writer) storeBatch(batch []*pending, results []outcome) error {
+	ctx := w.ctx
+	st := &w.st
+	hashes := map[hashKey]int64{}
+	seen := map[eventKey]int{} // event → index of its first occurrence in the batch
+	aggs := map[int64]*issueAgg{}
+	var order []*issueAgg
+	var inserted int64
+
+	for i, p := range batch {
+		ek := eventKey{p.projectID, p.eventID}
+		if j, ok := seen[ek]; ok {
+			results[i] = outcome{res: Result{IssueID: results[j].res.IssueID, Duplicate: true}}
+			continue
+		}
+		var existing int64
+		switch err := st.selDup.QueryRowContext(ctx, p.projectID, p.eventID).Scan(&existing); {
+		case err == nil:
+			results[i] = outcome{res: Result{IssueID: existing, Duplicate: true}}
+			continue
+		case !errors.Is(err, sql.ErrNoRows):
+			return wrap("look up event", err)
+		}
+		seen[ek] = i
+
+		// Grouping: the first known hash decides the issue.
+		var issue int64
+		var unknown []string
+		for _, h := range p.hashes {
+			k := hashKey{p.projectID, h}
+			id, ok := hashes[k]
+			if !ok {
+				err := st.selHash.QueryRowContext(ctx, p.projectID, h).Scan(&id)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return wrap("look up group hash", err)
+				}
+				if err == nil {
+					hashes[k] = id
+					ok = true
+				}
+			}
+			if !ok {
+				unknown = append(unknown, h)
+			} else if issue == 0 {
+				issue = id
+			}
+		}
+		isNew := false
+		if issue == 0 {
+			var short int64
+			if err := st.nextShort.QueryRowContext(ctx, p.projectID).Scan(&short); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("%w: project %d does not exist", ErrInvalid, p.projectID)
+				}
+				return wrap("allocate short id", err)
+			}
+			r, err := st.insIssue.ExecContext(ctx, p.projectID, short, p.ts, p.ts, p.level, p.title, p.culprit,
+				p.typ, p.metadata, p.platform, p.release, p.release, p.environment)
+			if err != nil {
+				return wrap("create issue", err)
+			}
+			if issue, err = r.LastInsertId(); err != nil {
+				return wrap("create issue", err)
+			}
+			isNew = true
+		}
+		for _, h := range unknown {
+			if _, err := st.insHash.ExecContext(ctx, p.projectID, h, issue); err != nil {
+				return wrap("add group hash", err)
+			}
+			hashes[hashKey{p.projectID, h}] = issue
+		}
+
+		r, err := st.insEvent.ExecContext(ctx, p.projectID, issue, p.eventID, p.ts, p.recv, p.level, p.release,
+			p.dist, p.environment, p.platform, p.typ, p.title, p.message, p.userKey, p.txn, p.tagsJSON,
+			p.hashesJSON, p.bodySize, p.body)
+		if err != nil {
+			return wrap("insert event", err)
+		}
+		row, err := r.LastInsertId()
+		if err != nil {
+			return wrap("insert event", err)
+		}
+		for _, a := range p.attachments {
+			typ := a.AttachmentType
+			if typ == "" {
+				typ = "event.attachment"
+			}
+			if _, err := st.insAttachment.ExecContext(ctx, row, a.Name, a.ContentType, typ, len(a.Data), a.Data); err != nil {
+				return wrap("insert attachment", err)
+			}
+		}
+		inserted++
+		results[i] = outcome{res: Result{IssueID: issue, EventRow: row, NewIssue: isNew}}
+
+		a := aggs[issue]
+		if a == nil {
+			a = &issueAgg{id: issue, isNew: isNew, minTS: p.ts, latest: p,
+				hours: map[int64]int64{}, tags: map[[2]string]*tagAgg{}}
+			aggs[issue] = a
+			order = append(order, a)
+		}
+		a.count++
+		a.stored++
+		a.minTS = min(a.minTS, p.ts)
+		if p.ts >= a.latest.ts {
+			a.latest = p
+		}
+		if p.release != "" {
+			a.lastRel = p.release
+		}
+		if p.environment != "" {
+			a.lastEnv = p.environment
+		}
+		if !slices.Contains(a.releases, p.release) {
+			a.releases = append(a.releases, p.release)
+		}
+		if p.userKey != "" {
+			if a.users == nil {
+				a.users = map[int64]struct{}{}
+			}
+			a.users[userHash(p.userKey)] = struct{}{}
+		}
+		a.hours[p.ts/3_600_000]++
+		for _, t := range p.tags {
+			ta := a.tags[t]
+			if ta == nil {
+				a.tags[t] = &tagAgg{count: 1, first: p.ts, last: p.ts}
+			} else {
+				ta.count++
+				ta.first = min(ta.first, p.ts)
+				ta.last = max(ta.last, p.ts)
+			}
+		}
+		a.results = append(a.results, i)
+	}
+
+	for _, a := range order {
+		if err := w.applyIssue(ctx, a, batch, results); err != nil {
+			return err
+		}
+	}
+	if inserted > 0 {
+		var total int64
+		if err := st.bumpStored.QueryRowContext(ctx, inserted).Scan(&total); err != nil {
+			return wrap("count events", err)
+		}
+		if m := w.s.opts.MaxEvents; m > 0 && total > int64(m) {
+			w.ret.totalOver = true
+		}
+	}
+	return nil
+}
+
+// applyIssue writes one issue's aggregated counts and status changes.
+func (w *writer) applyIssue(ctx context.Context, a *issueAgg, batch []*pending, results []outcome) error {
+	st := &w.st
+	var newUsers int64
+	for u := range a.users {
+		r, err := st.insUser.ExecContext(ctx, a.id, u)
+		if err != nil {
+			return wrap("count users", err)
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return wrap("count users", err)
+		}
+		newUsers += n
+	}
+	for h, n := range a.hours {
+		if _, err := st.upHourly.ExecContext(ctx, a.id, h, n); err != nil {
+			return wrap("count hours", err)
+		}
+	}
+	for k, t := range a.tags {
+		if _, err := st.upTag.ExecContext(ctx, a.id, k[0], k[1], t.count, t.first, t.last); err != nil {
+			return wrap("count tags", err)
+		}
+	}
+	if !a.isNew {
+		if err := w.transition(ctx, a, results); err != nil {
+			return err
+		}
+	}
+	l := a.latest
+	var stored int64
+	if err := st.updIssue.QueryRowContext(ctx, a.count, newUsers, a.stored, a.minTS, l.ts, l.level, l.title,
+		l.culprit, l.typ, l.metadata, l.platform, a.lastRel, a.lastEnv, a.lastRel, a.id).Scan(&stored); err != nil {
+		return wrap("update issue", err)
+	}
+	if m := w.s.opts.MaxEventsPerIssue; m > 0 && stored > int64(m) {
+		w.ret.over[a.id] = struct{}{}
+	}
+	return nil
+}
+
+// transition reopens a resolved issue (a regression) and unignores an
+// ignored one whose condition is met.
+func (w *writer) transition(ctx context.Context, a *issueAgg, results []outcome) error {
+	var (
+		status          string
+		resolvedRelease sql.NullString
+		ignoreUntil     sql.NullInt64
+		ignoreCount     sql.NullInt64
+		timesSeen       int64
+	)
+	if err := w.st.selIssueState.QueryRowContext(ctx, a.id).Scan(&status, &resolvedRelease, &ignoreUntil,
+		&ignoreCount, &timesSeen); err != nil {
+		return wrap("read issue", err)
+	}
+	var to, sub string
+	switch status {
+	case StatusResolved:
+		regress := !resolvedRelease.Valid
+		for _, r := range a.releases {
+			if !resolvedRelease.Valid || r != resolvedRelease.String {
+				regress = true
+			}
+		}
+		if regress {
+			to, sub = StatusUnresolved, SubstatusRegressed
+			for _, i := range a.results {
+				results[i].res.Regressed = true
+			}
+		}
+	case StatusIgnored:
+		now := ms(w.s.opts.Now())
+		if ignoreUntil.Valid && now >= ignoreUntil.Int64 ||
+			ignoreCount.Valid && timesSeen+a.count >= ignoreCount.Int64 {
+			to, sub = StatusUnresolved, SubstatusEscalating
+		}
+	}
+	if to == "" {
+		return nil
+	}
+	_, err := w.st.updIssueStatus.ExecContext(ctx, to, sub, a.id)
+	return wrap("update issue status", err)
+}
