@@ -7,8 +7,10 @@ import (
 
 	"github.com/snag-dev/snag/cmd/cmdutil"
 	completionCmd "github.com/snag-dev/snag/cmd/completion"
+	dsnCmd "github.com/snag-dev/snag/cmd/dsn"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
+	serveCmd "github.com/snag-dev/snag/cmd/serve"
 	sourcemapsCmd "github.com/snag-dev/snag/cmd/sourcemaps"
 	unminifyCmd "github.com/snag-dev/snag/cmd/unminify"
 	versionCmd "github.com/snag-dev/snag/cmd/version"
@@ -64,6 +66,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			cmd.AddCommand(c)
 		}
 	}
+	add("server",
+		serveCmd.NewCmdServe(f, nil),
+		dsnCmd.NewCmdDSN(f, nil),
+	)
 	add("sourcemaps",
 		unminifyCmd.NewCmdUnminify(f, nil),
 		sourcemapsCmd.NewCmdSourcemaps(f),

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/snag-dev/snag/local/ingest"
+	"github.com/snag-dev/snag/local/store"
 )
 
 // bodies recycles request buffers: at thousands of events a second a fresh
@@ -132,9 +133,10 @@ func (s *Server) routeProject(w http.ResponseWriter, r *http.Request) (int64, bo
 
 // authorize checks that the key belongs to the project in the URL.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, key string, project int64) bool {
-	owner, err := s.store.ProjectForKey(r.Context(), key)
+	p, err := s.store.ProjectKeyLookup(r.Context(), key)
+	owner := p.ID
 	switch {
-	case errors.Is(err, ErrUnknownKey):
+	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "event submission rejected with reason: ProjectId", "causes": []string{"unknown DSN public key " + key + "; run `snag dsn` for this server's DSN"}})
 		return false
 	case err != nil:
@@ -169,7 +171,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &ie):
 		writeJSON(w, ie.Status, ie.Body())
-	case errors.Is(err, ErrQueueFull):
+	case errors.Is(err, store.ErrQueueFull):
 		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "the server is busy: try again", "causes": []string{}})
 	default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/ingest"
+	"github.com/snag-dev/snag/local/store"
 	"github.com/snag-dev/snag/sourcemaps"
 )
 
@@ -24,7 +25,8 @@ const (
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, env *ingest.Envelope) {
 	now := s.cfg.Now()
 	var eventItem *ingest.Item
-	var atts []Attachment
+	var atts []store.Attachment
+	var feedback []*ingest.Item
 	for i := range env.Items {
 		it := &env.Items[i]
 		switch ingest.Classify(it.Header.Type) {
@@ -33,14 +35,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 				eventItem = it
 			}
 		case ingest.KindAttachment:
-			atts = append(atts, Attachment{Name: it.Header.Filename, ContentType: it.Header.ContentType, Type: orDefault(it.Header.AttachmentType, "event.attachment"), Data: it.Payload})
-		case ingest.KindUserReport:
-			atts = append(atts, Attachment{Name: "user_report.json", ContentType: "application/json", Type: "user_report", Data: it.Payload})
-		case ingest.KindFeedback:
-			atts = append(atts, Attachment{Name: "feedback.json", ContentType: "application/json", Type: "feedback", Data: it.Payload})
+			atts = append(atts, store.Attachment{Name: it.Header.Filename, ContentType: it.Header.ContentType, AttachmentType: it.Header.AttachmentType, Data: it.Payload})
+		case ingest.KindUserReport, ingest.KindFeedback:
+			feedback = append(feedback, it)
 		}
 	}
-	if eventItem == nil && len(atts) == 0 {
+	if eventItem == nil && len(feedback) == 0 {
+		// Sessions, transactions, client reports, logs and attachments
+		// without their event: accepted and dropped.
 		// Sessions, transactions, client reports, logs...: accepted and dropped.
 		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
 		return
@@ -53,13 +55,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"detail": "event submission rejected with reason: rate limited", "causes": []string{}})
 		return
 	}
-	if eventItem == nil {
-		id := ingest.NormalizeEventID(env.Header.EventID)
-		if err := s.store.Attach(r.Context(), project, id, atts); err != nil {
+	for _, it := range feedback {
+		if err := s.addFeedback(r, project, env, it, now); err != nil {
 			s.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, idBody(id))
+	}
+	if eventItem == nil {
+		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
 		return
 	}
 
@@ -87,12 +90,78 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	for i := range atts {
 		atts[i].Data = append([]byte(nil), atts[i].Data...)
 	}
-	rec := &Event{ProjectID: project, Received: now, Normalized: ne, Hashes: s.cfg.Group(ev), Attachments: atts}
-	if _, err := s.store.Submit(r.Context(), rec); err != nil {
+	if _, err := s.store.Submit(r.Context(), record(project, now, ne, s.cfg.Group(ev), atts)); err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, idBody(ev.EventID))
+}
+
+// record turns a normalized event into what the store keeps.
+func record(project int64, received time.Time, ne *ingest.NormalizedEvent, hashes []string, atts []store.Attachment) *store.EventRecord {
+	ev := ne.Event
+	rec := &store.EventRecord{
+		ProjectID: project, EventID: ev.EventID, Hashes: hashes,
+		Timestamp: ev.Timestamp.Time, Received: received,
+		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
+		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
+		Environment: ev.Environment, Transaction: ev.Transaction, UserKey: ne.UserKey,
+		Body: ne.JSON, Attachments: atts,
+	}
+	if ev.Metadata != nil {
+		rec.Metadata, _ = json.Marshal(ev.Metadata)
+	}
+	if len(ev.Tags) > 0 {
+		rec.Tags = make([][2]string, len(ev.Tags))
+		for i, t := range ev.Tags {
+			rec.Tags[i] = [2]string{t.Key, t.Value}
+		}
+	}
+	return rec
+}
+
+// addFeedback stores a user_report item ({event_id, name, email,
+// comments}) or a feedback item (an event whose contexts.feedback holds the
+// message), linked to the event it is about.
+func (s *Server) addFeedback(r *http.Request, project int64, env *ingest.Envelope, it *ingest.Item, now time.Time) error {
+	var f store.Feedback
+	if it.Header.Type == "user_report" {
+		var v struct {
+			EventID  string `json:"event_id"`
+			Name     string `json:"name"`
+			Email    string `json:"email"`
+			Comments string `json:"comments"`
+		}
+		if err := json.Unmarshal(it.Payload, &v); err != nil {
+			return nil // a malformed report is dropped, as Relay does
+		}
+		f = store.Feedback{EventID: v.EventID, Name: v.Name, Email: v.Email, Comments: v.Comments}
+	} else {
+		var v struct {
+			Contexts struct {
+				Feedback struct {
+					Message           string `json:"message"`
+					ContactEmail      string `json:"contact_email"`
+					Name              string `json:"name"`
+					AssociatedEventID string `json:"associated_event_id"`
+				} `json:"feedback"`
+			} `json:"contexts"`
+		}
+		if err := json.Unmarshal(it.Payload, &v); err != nil {
+			return nil
+		}
+		fb := v.Contexts.Feedback
+		f = store.Feedback{EventID: fb.AssociatedEventID, Name: fb.Name, Email: fb.ContactEmail, Comments: fb.Message}
+	}
+	if f.EventID == "" {
+		f.EventID = env.Header.EventID
+	}
+	f.ProjectID, f.Created = project, now
+	if f.EventID != "" {
+		f.EventID = ingest.NormalizeEventID(f.EventID)
+	}
+	_, err := s.store.AddFeedback(r.Context(), f)
+	return err
 }
 
 func idBody(id string) map[string]any {

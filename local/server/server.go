@@ -15,47 +15,17 @@ import (
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/ingest"
+	"github.com/snag-dev/snag/local/store"
 	"github.com/snag-dev/snag/sourcemaps"
 )
 
-// Sentinels a Store returns.
-var (
-	// ErrUnknownKey: no project has this DSN public key (403).
-	ErrUnknownKey = errors.New("unknown DSN key")
-	// ErrQueueFull: the store cannot take more right now (503).
-	ErrQueueFull = errors.New("write queue full")
-)
-
-// Store is what the server needs of the local store. Submit returns only
-// once the event is committed, so an SDK is answered 200 only for events
-// that are safely on disk.
+// Store is what the server needs of the local store (local/store.Store
+// satisfies it). Submit returns only once the event is committed, so an SDK
+// is answered 200 only for events that are safely on disk.
 type Store interface {
-	ProjectForKey(ctx context.Context, publicKey string) (projectID int64, err error)
-	Submit(ctx context.Context, ev *Event) (duplicate bool, err error)
-	// Attach stores attachments and feedback that came without their event
-	// (it may be stored already, or arrive later).
-	Attach(ctx context.Context, project int64, eventID string, atts []Attachment) error
-}
-
-// Event is an accepted event, ready to store.
-type Event struct {
-	ProjectID int64
-	Received  time.Time
-	// Normalized is the parsed event; Normalized.JSON is what to keep.
-	Normalized *ingest.NormalizedEvent
-	// Hashes are the grouping hashes, most specific first.
-	Hashes      []string
-	Attachments []Attachment
-}
-
-// Attachment is an attachment or user feedback item sent with an event.
-type Attachment struct {
-	Name        string
-	ContentType string
-	// Type is the item's attachment_type ("event.attachment", ...), or
-	// "user_report" / "feedback" for feedback items.
-	Type string
-	Data []byte
+	ProjectKeyLookup(ctx context.Context, publicKey string) (store.Project, error)
+	Submit(ctx context.Context, rec *store.EventRecord) (store.Result, error)
+	AddFeedback(ctx context.Context, f store.Feedback) (int64, error)
 }
 
 // Grouper computes an event's grouping hashes.
