@@ -64,7 +64,11 @@ func WithMaxRetries(n int) Option {
 // function must return ctx.Err() if ctx ends first. Tests pass one that
 // records the duration and returns at once.
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *Client) { c.retry.sleep = sleep }
+	return func(c *Client) {
+		if sleep != nil {
+			c.retry.sleep = sleep
+		}
+	}
 }
 
 // WithDebug logs one line per request and per response (method, URL, status,
@@ -98,11 +102,7 @@ func New(baseURL, token string, opts ...Option) (*Client, error) {
 	}
 	// Work on a copy so a caller's shared http.Client keeps its transport.
 	hc := *c.http
-	hc.Transport = &headerTransport{
-		next:      c.debug.wrap(hc.Transport),
-		token:     token,
-		userAgent: build.UserAgent(),
-	}
+	hc.Transport = &headerTransport{next: c.debug.wrap(hc.Transport), userAgent: build.UserAgent()}
 	c.http = &hc
 	if c.debug != nil {
 		c.debug.token = token
@@ -233,6 +233,11 @@ func (c *Client) attempt(ctx context.Context, r *request, n int) (*response, err
 		req.Header.Set("Content-Type", r.contentType)
 	}
 	req.Header.Set("Accept", "application/json")
+	// Sentry wants the token on the chunk-upload URL too, even on another
+	// (region) host; net/http drops it if a redirect leaves the domain.
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, &transportError{method: r.method, url: redactURL(r.url), err: unwrapURLError(err)}

@@ -438,3 +438,16 @@ func TestSafeURL(t *testing.T) {
 		t.Fatalf("safeURL = %q", got)
 	}
 }
+
+func TestRedirectToAnotherHostDropsTheToken(t *testing.T) {
+	reg, c, _ := newTestClient(t)
+	other := apitest.New(t)
+	other.Register(apitest.GET("/elsewhere/").Header("Authorization", ""), apitest.JSON(200, `[]`))
+	reg.Register(apitest.GET("/api/0/organizations/"), func(w http.ResponseWriter, r *http.Request) {
+		// 127.0.0.1 and localhost are different hosts to net/http.
+		http.Redirect(w, r, strings.Replace(other.URL(), "127.0.0.1", "localhost", 1)+"/elsewhere/", http.StatusFound)
+	})
+	if _, err := c.OrganizationsPage(t.Context(), ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

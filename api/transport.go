@@ -12,21 +12,18 @@ import (
 	"time"
 )
 
-// headerTransport adds what every API request carries: the Bearer token and
-// snag's User-Agent. It also serves the chunk-upload URL, which may be on
-// another (region) host: Sentry expects the token there too.
+// headerTransport adds the User-Agent every request carries. The token is
+// not added here but on each request (Client.attempt): at this layer it would
+// also ride along on redirects to other hosts, which net/http otherwise
+// strips it from.
 type headerTransport struct {
 	next      http.RoundTripper
-	token     string
 	userAgent string
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// A RoundTripper must not change the caller's request.
 	req = req.Clone(req.Context())
-	if t.token != "" {
-		req.Header.Set("Authorization", "Bearer "+t.token)
-	}
 	req.Header.Set("User-Agent", t.userAgent)
 	return t.next.RoundTrip(req)
 }
