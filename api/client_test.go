@@ -341,7 +341,7 @@ func TestRateLimitExhausted(t *testing.T) {
 	reg.Register(apitest.GET("/api/0/organizations/"), apitest.WithHeader(apitest.Status(429), "Retry-After", "7")).Times(2)
 	_, err := c.OrganizationsPage(t.Context(), ListOptions{})
 	var he *HTTPError
-	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &he) || he.RetryAfter != 7*time.Second {
+	if !errors.Is(err, ErrRateLimited) || !errors.As(err, &he) || he.RetryAfter != 7*time.Second || !strings.Contains(err.Error(), "retry after 7s") {
 		t.Fatalf("err = %#v", err)
 	}
 }

@@ -42,6 +42,9 @@ func (e *HTTPError) Error() string {
 	if e.Detail != "" {
 		msg += ": " + e.Detail
 	}
+	if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (the server asks to retry after %s)", e.RetryAfter)
+	}
 	return msg
 }
 
