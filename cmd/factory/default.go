@@ -43,8 +43,10 @@ func NewWith(opts Options) *cmdutil.Factory {
 		return config.Load(config.Options{Flags: cmdutil.ConfigFlags(flags), Getenv: getenv, WorkDir: opts.WorkDir, HomeDir: opts.HomeDir})
 	}
 	f.HTTPClient = func() *http.Client {
-		// The default transport honours HTTPS_PROXY and friends.
-		return &http.Client{Timeout: api.DefaultTimeout}
+		// The default transport honours HTTPS_PROXY and friends. No overall
+		// timeout here: the API client bounds each attempt itself, with a
+		// longer budget for chunk uploads.
+		return &http.Client{}
 	}
 	f.APIClient = func(cfg *config.Config) (*api.Client, error) {
 		return APIClient(cfg, f.HTTPClient())

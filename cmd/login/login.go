@@ -85,7 +85,8 @@ func run(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	client, err := api.New(url.Value, token, api.WithHTTPClient(opts.HTTPClient()))
+	// One retry at most: a person is waiting, and a wrong URL should fail fast.
+	client, err := api.New(url.Value, token, api.WithHTTPClient(opts.HTTPClient()), api.WithMaxRetries(1))
 	if err != nil {
 		return err
 	}
