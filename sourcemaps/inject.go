@@ -359,8 +359,11 @@ func lineEnding(js []byte) string {
 	return "\n"
 }
 
+// endsWithNewline reports a final '\n'. A lone '\r' does not count: a
+// comment written after it would share its line for the many tools that
+// split lines on '\n' only, so one is added first.
 func endsWithNewline(js []byte) bool {
-	return len(js) > 0 && (js[len(js)-1] == '\n' || js[len(js)-1] == '\r')
+	return len(js) > 0 && js[len(js)-1] == '\n'
 }
 
 // trailer is what the trailing comments of a JS file say, with positions.
