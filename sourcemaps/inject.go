@@ -262,13 +262,19 @@ func InjectDebugID(js, sourceMap []byte) (*Injection, error) {
 		// No map: the snippet goes last among the code, before the
 		// sourceMappingURL comment so that one stays after all code.
 		inj.Placement = PlacedEnd
-		if tr.smuFound {
-			edits = append(edits, edit{tr.smuLine.start, tr.smuLine.start, snippet + nl})
-		} else if endsWithNewline(js) {
-			edits = append(edits, edit{len(js), len(js), snippet + nl})
-		} else {
-			edits = append(edits, edit{len(js), len(js), nl + snippet})
+		pos, text, below := len(js), snippet+nl, 0
+		switch {
+		case tr.smuFound:
+			pos = tr.smuLine.start
+		case !atLineStart(js):
+			text, below = nl+snippet, 1
 		}
+		edits = append(edits, edit{pos, pos, text})
+		line, _, err := lineCol(js, pos)
+		if err != nil {
+			return nil, jsErr("%v", err)
+		}
+		inj.Line = line + below
 	} else {
 		pos, err := insertionPoint(js)
 		if err != nil {
@@ -313,7 +319,7 @@ func InjectDebugID(js, sourceMap []byte) (*Injection, error) {
 
 	// The comment is the last line; the file keeps (or keeps lacking) its
 	// final line terminator.
-	if endsWithNewline(js) {
+	if atLineStart(js) {
 		edits = append(edits, edit{len(js), len(js), debugIDComment(inj.DebugID) + nl})
 	} else {
 		edits = append(edits, edit{len(js), len(js), nl + debugIDComment(inj.DebugID)})
@@ -365,6 +371,10 @@ func lineEnding(js []byte) string {
 func endsWithNewline(js []byte) bool {
 	return len(js) > 0 && js[len(js)-1] == '\n'
 }
+
+// atLineStart reports whether text appended to js starts a line of its
+// own: after a final '\n', or in an empty file.
+func atLineStart(js []byte) bool { return len(js) == 0 || endsWithNewline(js) }
 
 // trailer is what the trailing comments of a JS file say, with positions.
 type trailer struct {

@@ -1012,3 +1012,20 @@ func FuzzInjectDebugID(f *testing.F) {
 		}
 	})
 }
+
+func TestInjectNoMapLine(t *testing.T) {
+	for js, want := range map[string]int{
+		"a\nb\n":                           2,
+		"a\nb":                             2,
+		"a\nb\n//# sourceMappingURL=x.map": 2,
+		"":                                 0,
+	} {
+		inj, err := InjectDebugID([]byte(js), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inj.Line != want || strings.Split(string(inj.JS), "\n")[want] != DebugIDSnippet(inj.DebugID) {
+			t.Errorf("%q: line %d, want %d:\n%s", js, inj.Line, want, inj.JS)
+		}
+	}
+}
