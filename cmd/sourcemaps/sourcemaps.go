@@ -23,5 +23,6 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(NewCmdResolve(f, nil))
+	cmd.AddCommand(NewCmdInject(f, nil))
 	return cmd
 }
