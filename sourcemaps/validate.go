@@ -596,26 +596,6 @@ func (v *validator) sourceOnDisk(dir, src string) bool {
 	return fs.ValidPath(name) && exists(v.fsys, name)
 }
 
-// isUUID checks the canonical 8-4-4-4-12 hex form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // checkJS checks one JS file, finds its map and checks the pair.
 func (v *validator) checkJS(rep *FileReport) {

@@ -14,8 +14,8 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 		Use:   "sourcemaps <command>",
 		Short: "Check, inspect and prepare sourcemaps",
 		Long: heredoc.Doc(`
-			Work with JavaScript sourcemaps: look up one position, and (as they land) validate
-			maps against their bundles, inject debug IDs, and upload them.
+			Work with JavaScript sourcemaps: validate maps against their bundles, inject debug
+			IDs so Sentry (and snag) find the right map for every file, and look up one position.
 		`),
 		Args: cmdutil.NoArgs,
 		// A parent command with no verb shows its help; an unknown verb is a
@@ -24,5 +24,6 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(NewCmdResolve(f, nil))
 	cmd.AddCommand(NewCmdValidate(f, nil))
+	cmd.AddCommand(NewCmdInject(f, nil))
 	return cmd
 }
