@@ -98,7 +98,7 @@ func benchSubmit(b *testing.B, size int) {
 	if d := os.Getenv("SNAG_BENCH_DIR"); d != "" {
 		dir = d
 	}
-	s, err := Open(ctx, filepath.Join(dir, fmt.Sprintf("bench-%d.db", time.Now().UnixNano())), Options{})
+	s, err := Open(ctx, filepath.Join(dir, fmt.Sprintf("bench-%d.db", time.Now().UnixNano())), benchOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,4 +182,14 @@ func benchSubmit(b *testing.B, size int) {
 	st := s.Stats()
 	b.ReportMetric(float64(st.Events)/float64(max(1, st.Batches)), "events/batch")
 	b.Logf("%d events: %+v", len(lat), st)
+}
+
+// benchOptions are the defaults, or with SNAG_BENCH_WINDOW (a duration) a
+// batch window, to compare.
+func benchOptions() Options {
+	var o Options
+	if d, err := time.ParseDuration(os.Getenv("SNAG_BENCH_WINDOW")); err == nil {
+		o.BatchWindow = d
+	}
+	return o
 }
