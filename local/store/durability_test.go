@@ -48,7 +48,7 @@ func TestAcknowledgedEventsSurvive(t *testing.T) {
 	wg.Wait()
 
 	// Acknowledged means committed: another connection sees every event now.
-	db, err := sql.Open("sqlite", dsn(path, false))
+	db, err := sql.Open("sqlite", dsn(path, roleReader))
 	if err != nil {
 		t.Fatal(err)
 	}

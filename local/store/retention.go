@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Retention keeps at most MaxEventsPerIssue events per issue, MaxEvents in
@@ -59,6 +60,11 @@ func (w *writer) initRetention(ctx context.Context) error {
 // retainStep deletes up to RetentionStep events that are over a limit.
 func (w *writer) retainStep() {
 	ctx := w.ctx
+	start := time.Now()
+	defer func() {
+		w.s.stats.retSteps.Add(1)
+		w.s.stats.retNS.Add(int64(time.Since(start)))
+	}()
 	err := w.inTx(ctx, func() error {
 		budget := w.s.opts.RetentionStep
 		victims := map[int64]int64{} // event row → issue
@@ -209,6 +215,7 @@ func (w *writer) deleteEvents(ctx context.Context, victims map[int64]int64) erro
 			return wrap("retention", err)
 		}
 	}
+	w.s.stats.retDeleted.Add(n)
 	_, err := w.st.bumpStored.ExecContext(ctx, -n)
 	return wrap("retention", err)
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -134,6 +135,7 @@ type Store struct {
 	opts Options
 	wdb  *sql.DB // one connection, BEGIN IMMEDIATE; used only by the writer goroutine
 	rdb  *sql.DB // readers
+	cdb  *sql.DB // one connection for WAL checkpoints
 
 	enc *zstd.Encoder // EncodeAll is safe for concurrent use
 	dec *zstd.Decoder // DecodeAll is safe for concurrent use
@@ -144,13 +146,25 @@ type Store struct {
 	ops    chan *op
 	done   chan struct{} // closed when the writer goroutine has returned
 
+	stats writerStats
+
+	stopCheckpoints chan struct{}
+	checkpointsDone chan struct{}
+
 	keysMu sync.RWMutex
 	keys   map[string]Project // public key → project (positive lookups only)
 }
 
+// Connection roles.
+const (
+	roleReader = iota
+	roleWriter
+	roleCheckpointer
+)
+
 // dsn builds the connection string. busy_timeout comes first so that a
 // connection waits while another one switches the file to WAL.
-func dsn(path string, writer bool) string {
+func dsn(path string, role int) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -159,9 +173,13 @@ func dsn(path string, writer bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-32000)") // 32 MB per connection
 	q.Add("_pragma", "journal_size_limit(67108864)")
-	if writer {
+	switch role {
+	case roleWriter:
 		q.Add("_txlock", "immediate")
-	} else {
+		// Checkpoints (and their fsyncs) run on their own connection, off
+		// the writer's path; see checkpointer.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+	case roleReader:
 		q.Add("_pragma", "query_only(ON)")
 	}
 	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
@@ -196,7 +214,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		done:  make(chan struct{}),
 		keys:  map[string]Project{},
 	}
-	if s.wdb, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+	if s.wdb, err = sql.Open("sqlite", dsn(abs, roleWriter)); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
 	s.wdb.SetMaxOpenConns(1)
@@ -208,6 +226,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
+		if s.cdb != nil {
+			s.cdb.Close()
+		}
 		return nil, err
 	}
 	if err := migrate(ctx, s.wdb); err != nil {
@@ -216,7 +237,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := bootstrap(ctx, s.wdb, opts.Now()); err != nil {
 		return fail(err)
 	}
-	if s.rdb, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
+	if s.rdb, err = sql.Open("sqlite", dsn(abs, roleReader)); err != nil {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
 	s.rdb.SetMaxOpenConns(opts.Readers)
@@ -233,10 +254,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0)); err != nil {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
+	if s.cdb, err = sql.Open("sqlite", dsn(abs, roleCheckpointer)); err != nil {
+		return fail(fmt.Errorf("open local store: %w", err))
+	}
+	s.cdb.SetMaxOpenConns(1)
 	w, err := newWriter(ctx, s)
 	if err != nil {
 		return fail(err)
 	}
+	s.stopCheckpoints = make(chan struct{})
+	s.checkpointsDone = make(chan struct{})
+	go s.checkpointer()
 	go w.run()
 	return s, nil
 }
@@ -257,10 +285,36 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done
+	close(s.stopCheckpoints)
+	<-s.checkpointsDone
 	s.enc.Close()
 	s.dec.Close()
-	return errors.Join(s.rdb.Close(), s.wdb.Close())
+	// The last connection to close checkpoints the WAL into the file.
+	return errors.Join(s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
 }
+
+// checkpointer copies the WAL back into the database file, continuously and
+// on its own connection, so that neither the copy nor its fsyncs hold up the
+// writer. PASSIVE checkpoints never block the writer or readers.
+func (s *Store) checkpointer() {
+	defer close(s.checkpointsDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCheckpoints:
+			return
+		case <-t.C:
+		}
+		var busy, logFrames, done int
+		err := s.cdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
+		if err != nil {
+			slog.Warn("local store checkpoint", "err", err)
+		}
+	}
+}
+
+const checkpointInterval = 200 * time.Millisecond
 
 // wrap turns driver errors into the store's errors, keeping the cause.
 func wrap(what string, err error) error {

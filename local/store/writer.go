@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -238,6 +239,31 @@ type writer struct {
 	ret  retentionState
 }
 
+// WriterStats are cumulative figures of the writer, for diagnostics.
+type WriterStats struct {
+	Batches          int64         // event transactions committed
+	Events           int64         // events in them (including duplicates)
+	LargestBatch     int64         // most events in one transaction
+	BatchTime        time.Duration // time spent storing and committing batches
+	RetentionSteps   int64
+	RetentionDeleted int64
+	RetentionTime    time.Duration
+}
+
+type writerStats struct {
+	batches, events, largest, batchNS, retSteps, retDeleted, retNS atomic.Int64
+}
+
+// Stats returns the writer's cumulative figures.
+func (s *Store) Stats() WriterStats {
+	st := &s.stats
+	return WriterStats{
+		Batches: st.batches.Load(), Events: st.events.Load(), LargestBatch: st.largest.Load(),
+		BatchTime: time.Duration(st.batchNS.Load()), RetentionSteps: st.retSteps.Load(),
+		RetentionDeleted: st.retDeleted.Load(), RetentionTime: time.Duration(st.retNS.Load()),
+	}
+}
+
 type writerStmts struct {
 	selDup, selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
 	insEvent, insAttachment, insUser, upHourly, upTag, bumpVersion, bumpStored *sql.Stmt
@@ -417,6 +443,16 @@ func (w *writer) runOp(o *op) error {
 // the batch fails, each event is retried in a transaction of its own, so one
 // bad event cannot fail the others.
 func (w *writer) commit(batch []*pending) {
+	start := time.Now()
+	st := &w.s.stats
+	defer func() {
+		st.batches.Add(1)
+		st.events.Add(int64(len(batch)))
+		if int64(len(batch)) > st.largest.Load() {
+			st.largest.Store(int64(len(batch)))
+		}
+		st.batchNS.Add(int64(time.Since(start)))
+	}()
 	results := make([]outcome, len(batch))
 	err := w.inTx(w.ctx, func() error { return w.storeBatch(batch, results) })
 	if err != nil && len(batch) > 1 {

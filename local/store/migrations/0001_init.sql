@@ -65,10 +65,9 @@ CREATE TABLE issues (
     last_environment   TEXT    NOT NULL DEFAULT '',
     UNIQUE (project_id, short_id)
 );
-CREATE INDEX issues_last_seen  ON issues(project_id, last_seen, id);
-CREATE INDEX issues_first_seen ON issues(project_id, first_seen, id);
-CREATE INDEX issues_times_seen ON issues(project_id, times_seen, id);
-CREATE INDEX issues_user_count ON issues(project_id, user_count, id);
+-- No sort indexes on issues: every batch changes last_seen, times_seen and
+-- user_count of the issues it touches, and a local database has at most tens
+-- of thousands of issues, which SQLite sorts in milliseconds.
 
 -- Grouping hashes: each hash belongs to exactly one issue of its project.
 CREATE TABLE group_hashes (
