@@ -3,7 +3,9 @@
 package info
 
 import (
+	"context"
 	"fmt"
+	"os"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
@@ -12,6 +14,7 @@ import (
 	"github.com/snag-dev/snag/internal/config"
 	"github.com/snag-dev/snag/internal/iostreams"
 	"github.com/snag-dev/snag/internal/tableprinter"
+	"github.com/snag-dev/snag/local/store"
 )
 
 // Options are `snag info`'s inputs.
@@ -22,7 +25,7 @@ type Options struct {
 }
 
 // NewCmdInfo builds the command; runF replaces the run function in tests.
-func NewCmdInfo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+func NewCmdInfo(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "info",
@@ -43,9 +46,9 @@ func NewCmdInfo(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Config = func() (*config.Config, error) { return f.Config(cmd.Flags()) }
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
-			return run(opts)
+			return run(cmd.Context(), opts)
 		},
 	}
 	cmdutil.AddConfigFlags(cmd, config.Keys...)
@@ -62,6 +65,18 @@ type Report struct {
 	Auth     Auth                      `json:"auth"`
 	Files    []config.File             `json:"files"`
 	Warnings []string                  `json:"warnings"`
+	// Local describes the local database and server; absent fields mean
+	// the database does not exist yet.
+	Local Local `json:"local"`
+}
+
+// Local is where the local server keeps its data and how to reach it.
+type Local struct {
+	DB       string `json:"db"`
+	Exists   bool   `json:"exists"`
+	DSN      string `json:"dsn,omitempty"`
+	APIURL   string `json:"api_url"`
+	APIToken string `json:"api_token,omitempty"` // masked
 }
 
 // Auth describes the token without revealing it.
@@ -87,12 +102,35 @@ func newReport(c *config.Config) Report {
 	return r
 }
 
-func run(opts *Options) error {
+// localInfo reads the DSN and token from the local database, without
+// creating it when it does not exist.
+func localInfo(ctx context.Context, c *config.Config) Local {
+	l := Local{DB: c.Value(config.DB), APIURL: cmdutil.LocalURL(c.Value(config.Addr)) + "/api/0/"}
+	if _, err := os.Stat(l.DB); err != nil {
+		return l
+	}
+	l.Exists = true
+	st, err := store.Open(ctx, l.DB, store.Options{})
+	if err != nil {
+		return l
+	}
+	defer st.Close()
+	if keys, err := st.ProjectKeys(ctx, store.DefaultProjectID); err == nil && len(keys) > 0 {
+		l.DSN = cmdutil.LocalDSN(c.Value(config.Addr), keys[0].PublicKey, store.DefaultProjectID)
+	}
+	if tok, err := st.APIToken(ctx); err == nil {
+		l.APIToken = config.Mask(tok)
+	}
+	return l
+}
+
+func run(ctx context.Context, opts *Options) error {
 	c, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	r := newReport(c)
+	r.Local = localInfo(ctx, c)
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, r)
 	}
@@ -135,6 +173,12 @@ func run(opts *Options) error {
 		return nil
 	}
 
+	fmt.Fprintf(out, "\n%s\n", cs.Bold("Local server:"))
+	if r.Local.Exists {
+		fmt.Fprintf(out, "  DSN        %s\n  API        %s  token %s\n  Database   %s\n", r.Local.DSN, r.Local.APIURL, r.Local.APIToken, r.Local.DB)
+	} else {
+		fmt.Fprintf(out, "  Database   %s %s\n", r.Local.DB, cs.Gray("(not created yet: 'snag serve' or 'snag dsn' creates it)"))
+	}
 	fmt.Fprintf(out, "\n%s\n", cs.Bold("Config files (highest precedence first):"))
 	files := tableprinter.New(out, true, io.TerminalWidth())
 	for _, f := range r.Files {

@@ -1,6 +1,7 @@
 package info
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/snag-dev/snag/cmd/cmdutil"
 	"github.com/snag-dev/snag/cmd/factory"
 	"github.com/snag-dev/snag/internal/iostreams"
+	"github.com/snag-dev/snag/local/store"
 )
 
 type world struct {
@@ -163,7 +165,7 @@ func TestInfoWarnsOnConflictingOrg(t *testing.T) {
 func TestNewCmdInfoFlags(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	var got *Options
-	cmd := NewCmdInfo(&cmdutil.Factory{IOStreams: ios}, func(o *Options) error { got = o; return nil })
+	cmd := NewCmdInfo(&cmdutil.Factory{IOStreams: ios}, func(_ context.Context, o *Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"--json"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
@@ -171,11 +173,47 @@ func TestNewCmdInfoFlags(t *testing.T) {
 	if !got.JSON {
 		t.Error("--json not parsed")
 	}
-	cmd = NewCmdInfo(&cmdutil.Factory{IOStreams: ios}, func(*Options) error { return nil })
+	cmd = NewCmdInfo(&cmdutil.Factory{IOStreams: ios}, func(context.Context, *Options) error { return nil })
 	cmd.SetArgs([]string{"extra"})
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	var fe *cmdutil.FlagError
 	if err := cmd.Execute(); !errors.As(err, &fe) {
 		t.Errorf("extra argument: err = %v, want a FlagError", err)
+	}
+}
+
+func TestInfoLocalServer(t *testing.T) {
+	w := newWorld(t)
+	db := filepath.Join(w.env["XDG_DATA_HOME"], "snag", "snag.db")
+	out, _ := w.run(t, false, "--json")
+	var r Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Local.DB != db || r.Local.Exists || r.Local.DSN != "" || r.Local.APIURL != "http://127.0.0.1:8969/api/0/" {
+		t.Errorf("before the database exists: %+v", r.Local)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("info created the database")
+	}
+
+	st, err := cmdutil.OpenStore(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := st.ProjectKeys(context.Background(), store.DefaultProjectID)
+	token, _ := st.APIToken(context.Background())
+	st.Close()
+	out, _ = w.run(t, false, "--json", "--addr", "127.0.0.1:9000")
+	if strings.Contains(out, token) {
+		t.Fatal("info printed the local API token")
+	}
+	r = Report{}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	want := Local{DB: db, Exists: true, DSN: "http://" + keys[0].PublicKey + "@127.0.0.1:9000/1", APIURL: "http://127.0.0.1:9000/api/0/", APIToken: "sntryu_****"}
+	if r.Local != want {
+		t.Errorf("local = %+v, want %+v", r.Local, want)
 	}
 }
