@@ -182,7 +182,7 @@ func run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(out, "\n%s\n", cs.Bold("Config files (highest precedence first):"))
 	files := tableprinter.New(out, true, io.TerminalWidth())
 	for _, f := range r.Files {
-		files.AddField(f.Role)
+		files.AddField("  " + f.Role)
 		files.AddField(f.Path, tableprinter.WithTruncate())
 		if f.Found {
 			files.AddField("read", tableprinter.WithColor(cs.Green))
