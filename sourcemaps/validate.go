@@ -596,7 +596,6 @@ func (v *validator) sourceOnDisk(dir, src string) bool {
 	return fs.ValidPath(name) && exists(v.fsys, name)
 }
 
-
 // checkJS checks one JS file, finds its map and checks the pair.
 func (v *validator) checkJS(rep *FileReport) {
 	js, err := fs.ReadFile(v.fsys, rep.name)
