@@ -1,6 +1,7 @@
 package grouping
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +19,6 @@ import (
 // children.
 type Component struct {
 	ID          string `json:"id"`
-	Name        string `json:"name,omitempty"`
 	Contributes bool   `json:"contributes"`
 	Hint        string `json:"hint,omitempty"`
 	Values      []any  `json:"values"`
@@ -28,6 +28,9 @@ type Component struct {
 func (g *grouper) newComp(id string, values []any) *Component {
 	c := g.alloc()
 	c.ID = id
+	if values == nil {
+		values = []any{}
+	}
 	c.Values = values
 	c.Contributes = calcContributes(values)
 	return c
@@ -103,13 +106,46 @@ func (c *Component) Leaves() []string {
 }
 
 // hashOf is the md5 hex digest of the contributing leaves of c, or "" if c
-// does not contribute.
+// does not contribute. A component whose only contributing child is
+// another component hashes like that child; hashes are remembered per
+// component (they are asked for twice: to compare the app and system
+// variants, then for the result).
 func (g *grouper) hashOf(c *Component) string {
 	if c == nil || !c.Contributes {
 		return ""
 	}
+	var only *Component
+	for _, v := range c.Values {
+		x, ok := v.(*Component)
+		if !ok {
+			only = nil
+			break
+		}
+		if x.Contributes {
+			if only != nil {
+				only = nil
+				break
+			}
+			only = x
+		}
+	}
+	if only != nil {
+		return g.hashOf(only)
+	}
+	for _, h := range g.hashes {
+		if h.c == c {
+			return h.hash
+		}
+	}
 	g.buf = c.appendLeaves(g.buf[:0])
-	return md5Hex(g.buf)
+	h := md5Hex(g.buf)
+	g.hashes = append(g.hashes, cachedHash{c, h})
+	return h
+}
+
+type cachedHash struct {
+	c    *Component
+	hash string
 }
 
 func md5Hex(b []byte) string {
@@ -152,19 +188,19 @@ func (c *Component) appendShape(buf []byte) []byte {
 	return append(buf, ')')
 }
 
-// MarshalJSON writes the component with "values" always a list.
-func (c *Component) MarshalJSON() ([]byte, error) {
-	type plain Component
-	p := plain(*c)
-	if p.Values == nil {
-		p.Values = []any{}
-	}
-	return json.Marshal(p)
-}
-
 // The grouper allocates components and value lists from slabs: a 30-frame
 // event needs a few hundred of each.
-const slabSize = 256
+const slabSize = 32
+
+// reserve makes room for n more components (and their values) at once.
+func (g *grouper) reserve(n int) {
+	if len(g.comps) < n {
+		g.comps = make([]Component, n)
+	}
+	if len(g.vals) < 2*n {
+		g.vals = make([]any, 2*n)
+	}
+}
 
 func (g *grouper) alloc() *Component {
 	if len(g.comps) == 0 {
@@ -206,4 +242,16 @@ func (g *grouper) compList(cs ...*Component) []any {
 		}
 	}
 	return out
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping ("<int>" stays
+// readable).
+func marshalNoEscape(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -109,6 +109,13 @@ func TestSentryGroupingCorpus(t *testing.T) {
 	for _, c := range cases {
 		total[c.Group]++
 		res := computeRaw(t, c.Input)
+		if dir := os.Getenv("SNAG_GROUPING_DUMP"); dir != "" {
+			var b strings.Builder
+			for _, name := range res.Order {
+				b.WriteString(name + ":\n" + grouping.FormatTree(res.Variants[name].Component, "    "))
+			}
+			_ = os.WriteFile(filepath.Join(dir, c.ID+".txt"), []byte(b.String()), 0o644)
+		}
 		if problems := checkCase(c, res); len(problems) > 0 {
 			t.Logf("%s [%s]: %s", c.ID, c.Group, strings.Join(problems, "; "))
 			if os.Getenv("SNAG_GROUPING_DEBUG") != "" {

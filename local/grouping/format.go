@@ -1,6 +1,7 @@
 package grouping
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -31,8 +32,16 @@ func writeTree(b *strings.Builder, c *Component, indent string) {
 		case *Component:
 			writeTree(b, x, indent+"  ")
 		case string:
-			q, _ := json.Marshal(x)
-			b.WriteString(indent + "  " + string(q) + "\n")
+			b.WriteString(indent + "  " + quoteJSON(x) + "\n")
 		}
 	}
+}
+
+// quoteJSON is s as a JSON string, without HTML escaping.
+func quoteJSON(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -15,6 +15,7 @@ type frameState struct {
 	platform string
 	family   uint8
 	inApp    bool
+	base     string  // basename of the filename, lowercased
 	appRule  *stRule // the rule that last changed in_app
 	group    int8    // +1 / -1 from a group rule, 0 if none
 	grpRule  *stRule
@@ -41,6 +42,7 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 	n := len(st.Frames)
 	fs := make([]frameState, n)
 	mfs := make([]matchFrame, n)
+	lowered := g.lowerPaths(st)
 	for i := range st.Frames {
 		f := &st.Frames[i]
 		s := &fs[i]
@@ -73,9 +75,15 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 			function = f.RawFunction
 		}
 		mfs[i] = matchFrame{family: s.family, function: function, module: f.Module,
-			pkg: lowerPath(f.Package), path: lowerPath(path), inApp: s.inApp}
+			pkg: lowered[3*i], path: lowered[3*i+1], inApp: s.inApp}
+		mfs[i].scheme = strings.Contains(mfs[i].path, "://")
+		s.base = lowered[3*i+2]
 	}
 	for _, rs := range g.rules {
+		for i := range mfs {
+			mfs[i].pathHits = rs.pathHits(mfs[i].path)
+			mfs[i].modHits = rs.modHits(mfs[i].module)
+		}
 		for _, r := range rs.rules {
 			if !r.modifies {
 				continue
@@ -89,9 +97,7 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 					for j := lo; j < hi; j++ {
 						switch a.kind {
 						case actApp:
-							if mfs[j].inApp != a.flag || fs[j].f.InApp == nil {
-								fs[j].appRule = r
-							}
+							fs[j].appRule = r
 							fs[j].inApp, mfs[j].inApp = a.flag, a.flag
 						case actCategory:
 							if !strings.HasPrefix(a.value, "\x00") {
@@ -104,6 +110,10 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 		}
 	}
 	for _, rs := range g.rules {
+		for i := range mfs {
+			mfs[i].pathHits = rs.pathHits(mfs[i].path)
+			mfs[i].modHits = rs.modHits(mfs[i].module)
+		}
 		for _, r := range rs.rules {
 			if !r.groups {
 				continue
@@ -130,6 +140,57 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 	return fs, mfs
 }
 
+// lowerPaths returns, per frame, the package and the path (abs_path, else
+// filename) lowercased with '/' separators, and the lowercased basename of
+// the filename, in one allocation.
+func (g *grouper) lowerPaths(st *api.Stacktrace) []string {
+	out := make([]string, 3*len(st.Frames))
+	size, plain := 0, true
+	for i := range st.Frames {
+		f := &st.Frames[i]
+		path := f.AbsPath
+		if path == "" {
+			path = f.Filename
+		}
+		out[3*i], out[3*i+1], out[3*i+2] = f.Package, path, basename(f.Filename)
+		for _, s := range out[3*i : 3*i+3] {
+			size += len(s)
+			for j := 0; j < len(s) && plain; j++ {
+				if c := s[j]; (c >= 'A' && c <= 'Z') || c == '\\' || c >= utf8.RuneSelf {
+					plain = false
+				}
+			}
+		}
+	}
+	if plain {
+		return out
+	}
+	buf := make([]byte, 0, size)
+	offs := make([]int, len(out)+1)
+	for i, s := range out {
+		offs[i] = len(buf)
+		for j := 0; j < len(s); j++ {
+			c := s[j]
+			if c >= utf8.RuneSelf {
+				buf = append(buf, lowerPath(s[j:])...)
+				break
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			} else if c == '\\' {
+				c = '/'
+			}
+			buf = append(buf, c)
+		}
+	}
+	offs[len(out)] = len(buf)
+	all := string(buf)
+	for i := range out {
+		out[i] = all[offs[i]:offs[i+1]]
+	}
+	return out
+}
+
 // nodeAppPath is Sentry's test for Node frames that are not built-ins:
 // ^((app|webpack|[a-zA-Z]):|/).
 func nodeAppPath(abs string) bool {
@@ -143,6 +204,7 @@ func nodeAppPath(abs string) bool {
 func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Component) {
 	fs, _ := g.resolveInApp(st, exc)
 	n := len(fs)
+	g.reserve(n*6 + 8)
 	inApp := make([]bool, n)
 	for i := range fs {
 		inApp[i] = fs[i].inApp
@@ -195,6 +257,7 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 			}
 		}
 	}
+	// Say which rule moved a frame in or out of the app.
 	for i := range fs {
 		s := &fs[i]
 		if s.appRule == nil {
@@ -204,12 +267,8 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 		if s.inApp {
 			what = "in-app"
 		}
-		hint := "marked " + what + " by stack trace rule (" + s.appRule.text + ")"
-		for _, v := range [2]any{sysFrames[i], appFrames[i]} {
-			c := v.(*Component)
-			if c.Hint == "" || c.Hint == "non app frame" {
-				c.Hint = hint
-			}
+		if c := appFrames[i].(*Component); c.Hint == "" || c.Hint == "non app frame" {
+			c.Hint = "marked " + what + " by stack trace rule (" + s.appRule.text + ")"
 		}
 	}
 	if n == 0 {
@@ -264,8 +323,7 @@ func (g *grouper) frameComp(s *frameState, prev *api.Frame) *Component {
 
 	var filename *Component
 	if f.Filename != "" {
-		base := basename(f.Filename)
-		base = strings.ToLower(base)
+		base := s.base
 		var hint string
 		off := false
 		switch {
@@ -424,16 +482,19 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 
 // hasSourcemap reports whether frame.data.sourcemap is set (not null).
 func hasSourcemap(data json.RawMessage) bool {
-	if len(data) == 0 || !bytes.Contains(data, []byte(`"sourcemap"`)) {
-		return false
+	key := []byte(`"sourcemap"`)
+	for {
+		i := bytes.Index(data, key)
+		if i < 0 {
+			return false
+		}
+		rest := bytes.TrimLeft(data[i+len(key):], " \t\r\n")
+		if len(rest) > 0 && rest[0] == ':' {
+			rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+			return len(rest) > 0 && rest[0] != 'n'
+		}
+		data = data[i+len(key):]
 	}
-	var d struct {
-		Sourcemap json.RawMessage `json:"sourcemap"`
-	}
-	if json.Unmarshal(data, &d) != nil {
-		return false
-	}
-	return len(d.Sourcemap) > 0 && string(d.Sourcemap) != "null"
 }
 
 func isRecursion(a, b *api.Frame) bool {
@@ -442,8 +503,10 @@ func isRecursion(a, b *api.Frame) bool {
 }
 
 func basename(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[i+1:]
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' || p[i] == '\\' {
+			return p[i+1:]
+		}
 	}
 	return p
 }
@@ -475,21 +538,31 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // collapseSpaces joins the whitespace-separated words of s with single
 // spaces (Python's " ".join(s.split())).
 func collapseSpaces(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
+	ascii, clean := true, true
+	start, end := 0, len(s)
+	for start < end && s[start] < utf8.RuneSelf && isPySpace(s[start]) {
+		start++
+	}
+	for end > start && s[end-1] < utf8.RuneSelf && isPySpace(s[end-1]) {
+		end--
+	}
+	for i := start; i < end; i++ {
 		c := s[i]
-		if c >= 0x80 || isPySpace(c) && (c != ' ' || i == 0 || i == len(s)-1 || s[i+1] == ' ') {
-			clean = false
+		if c >= utf8.RuneSelf {
+			ascii = false
 			break
 		}
+		if isPySpace(c) && (c != ' ' || s[i+1] == ' ' || (s[i+1] < utf8.RuneSelf && isPySpace(s[i+1]))) {
+			clean = false
+		}
 	}
-	if clean {
-		return s
+	if ascii && clean {
+		return s[start:end]
 	}
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(end - start)
 	inWord := false
-	for _, r := range s {
+	for _, r := range s[start:end] {
 		if isPySpaceRune(r) {
 			inWord = false
 			continue

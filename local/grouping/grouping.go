@@ -76,7 +76,7 @@ func (v *Variant) MarshalJSON() ([]byte, error) {
 	if v.Hash != "" {
 		hash = &v.Hash
 	}
-	return json.Marshal(struct {
+	return marshalNoEscape(struct {
 		Hash *string `json:"hash"`
 		*plain
 	}{hash, (*plain)(v)})
@@ -101,6 +101,7 @@ type grouper struct {
 	platform string
 	rules    []*StackTraceRules
 	stacks   []stackResult
+	hashes   []cachedHash
 
 	comps []Component
 	vals  []any

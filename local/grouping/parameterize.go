@@ -20,11 +20,18 @@ import (
 // use regular expressions anchored at the position, tried only where a
 // cheap test says they could match.
 
-var dateRe = regexp.MustCompile(`^(?:` +
+// Sentry's date pattern, split by the first character so that each part
+// stays small enough for the regexp package's backtracker (the order of
+// the alternatives within each part is Sentry's).
+var dateWordRe = regexp.MustCompile(`^(?:` +
 	`(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat),\s\d{1,2}\s(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s\d{2,4}\s\d{1,2}:\d{1,2}(?::\d{1,2})?\s(?:[-\+]\d{2}[0-5]\d|(?:UT|GMT|(?:E|C|M|P)(?:ST|DT)|[A-IK-Z])))` +
 	`|(?:(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat)\s)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s[0-3]\d,\s\d{2,4})` +
 	`|(?:(?:Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday),\s\d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2}\s\d{2}:\d{2}:\d{2}\s(?:UT|GMT|(?:E|C|M|P)(?:ST|DT)|[A-IK-Z]))` +
-	`|(?:\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+(?:[+-][0-2]\d:[0-5]\d|Z))` +
+	`|(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})` +
+	`)`)
+
+var dateDigitRe = regexp.MustCompile(`^(?:` +
+	`(?:\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+(?:[+-][0-2]\d:[0-5]\d|Z))` +
 	`|(?:\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d(?:[+-][0-2]\d:[0-5]\d|Z))` +
 	`|(?:\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d(?:[+-][0-2]\d:[0-5]\d|Z))` +
 	`|(?:\d{4}-\d{2}-\d{2}\s\d{2}:\d{2}:\d{2}(?:\.\d+)?)` +
@@ -33,9 +40,33 @@ var dateRe = regexp.MustCompile(`^(?:` +
 	`|(?:[0-2]\d:[0-5]\d:[0-5]\d)` +
 	`|(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)` +
 	`|(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})?)` +
-	`|(?:(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}\s+\d{4})` +
-	`|(?:datetime.datetime\(.*?\))` +
 	`)`)
+
+// matchDate is Sentry's date pattern at i (mayBeDate said it could match).
+func matchDate(s string, i int) int {
+	window := s[i:min(len(s), i+80)]
+	if isDigit(s[i]) {
+		if loc := dateDigitRe.FindStringIndex(window); loc != nil {
+			return loc[1]
+		}
+		return 0
+	}
+	if s[i] == 'd' {
+		// datetime.datetime(...) up to the first ')' on the line.
+		if len(s) > i+18 && strings.HasPrefix(s[i:], "datetime") && s[i+8] != '\n' && strings.HasPrefix(s[i+9:], "datetime(") {
+			for j := i + 18; j < len(s) && s[j] != '\n'; j++ {
+				if s[j] == ')' {
+					return j + 1 - i
+				}
+			}
+		}
+		return 0
+	}
+	if loc := dateWordRe.FindStringIndex(window); loc != nil {
+		return loc[1]
+	}
+	return 0
+}
 
 const ipv4Re = `(?:(?:25[0-5]|(?:2[0-4]|1?[0-9])?[0-9])\.){3}(?:25[0-5]|(?:2[0-4]|1?[0-9])?[0-9])`
 
@@ -133,7 +164,7 @@ func parameterize(s string) string {
 			}
 		}
 		if n == 0 && fl.v6 && (isHexByte(c) || c == ':') {
-			if loc := ipv6Re.FindStringIndex(s[i:]); loc != nil && loc[1] > 0 {
+			if loc := ipv6Re.FindStringIndex(s[i:min(len(s), i+80)]); loc != nil && loc[1] > 0 {
 				n, name = loc[1], "ip"
 			}
 		}
@@ -151,8 +182,8 @@ func parameterize(s string) string {
 			n, name = matchHashLike(s, i)
 		}
 		if n == 0 && mayBeDate(s, i) {
-			if loc := dateRe.FindStringIndex(s[i:]); loc != nil && loc[1] > 0 {
-				n, name = loc[1], "date"
+			if n = matchDate(s, i); n > 0 {
+				name = "date"
 			}
 		}
 		if n == 0 && isDigit(c) {

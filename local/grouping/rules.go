@@ -20,9 +20,23 @@ import (
 // crash or 'v' for those away from it), category=NAME. Later rules win.
 type StackTraceRules struct {
 	rules []*stRule
+	// Path literals of "**/x/**" matchers (they start with '/'), indexed
+	// by the byte after the '/': a frame's path is scanned once per rule
+	// set instead of once per rule.
+	pathLits  []string
+	pathIndex [256][]int
+	// Module prefixes of "x.*" / "x/**" matchers, indexed by first byte.
+	modLits  []string
+	modIndex [256][]int
 }
 
 type stRule struct {
+	// Quick rejects: a frame without a module (function) cannot match a
+	// rule with a positive module (function) matcher; exactFunc is a
+	// literal function the frame must have.
+	needModule, needFunction bool
+	exactFunc                string
+
 	text     string
 	matchers []stMatcher
 	actions  []stAction
@@ -53,7 +67,16 @@ var matchKeys = map[string]matchKey{
 	"error.mechanism": keyMechanism, "mechanism": keyMechanism,
 }
 
+// canonicalKeys are the short names rule descriptions use.
+var canonicalKeys = map[string]string{
+	"stack.abs_path": "path", "stack.module": "module", "stack.function": "function",
+	"stack.package": "package", "type": "error.type", "value": "error.value", "mechanism": "error.mechanism",
+}
+
 type stMatcher struct {
+	lit      int  // index into pathLits, or -1
+	mod      int  // index into modLits, or -1
+	scheme   bool // a path literal with "://": paths without it cannot match
 	key      matchKey
 	negated  bool
 	glob     glob
@@ -129,7 +152,68 @@ func ParseStackTraceRules(text string) (*StackTraceRules, error) {
 		}
 		rs.rules = append(rs.rules, r)
 	}
+	for _, r := range rs.rules {
+		for i := range r.matchers {
+			m := &r.matchers[i]
+			m.lit, m.mod = -1, -1
+			if m.key == keyPath && m.glob.kind == globContains && strings.Contains(m.glob.lit, "://") {
+				m.scheme = true
+			}
+			if m.key == keyModule && m.glob.kind == globPrefix && m.glob.lit != "" && len(rs.modLits) < 64 {
+				m.mod = len(rs.modLits)
+				rs.modLits = append(rs.modLits, m.glob.lit)
+				rs.modIndex[m.glob.lit[0]] = append(rs.modIndex[m.glob.lit[0]], m.mod)
+			}
+			if m.key == keyPath && m.glob.kind == globContains && len(m.glob.lit) > 1 && m.glob.lit[0] == '/' && len(rs.pathLits) < 64 {
+				m.lit = len(rs.pathLits)
+				rs.pathLits = append(rs.pathLits, m.glob.lit)
+				rs.pathIndex[m.glob.lit[1]] = append(rs.pathIndex[m.glob.lit[1]], m.lit)
+			}
+		}
+	}
 	return rs, nil
+}
+
+// modHits returns the set of indexed module prefixes module starts with.
+func (rs *StackTraceRules) modHits(module string) uint64 {
+	if len(rs.modLits) == 0 || module == "" {
+		return 0
+	}
+	var hits uint64
+	for _, k := range rs.modIndex[module[0]] {
+		if strings.HasPrefix(module, rs.modLits[k]) {
+			hits |= 1 << k
+		}
+	}
+	return hits
+}
+
+// pathHits returns the set of indexed path literals path contains
+// (also as if it started with '/').
+func (rs *StackTraceRules) pathHits(path string) uint64 {
+	if len(rs.pathLits) == 0 || path == "" {
+		return 0
+	}
+	var hits uint64
+	check := func(rest string) {
+		if rest == "" {
+			return
+		}
+		for _, k := range rs.pathIndex[rest[0]] {
+			if strings.HasPrefix(rest, rs.pathLits[k][1:]) {
+				hits |= 1 << k
+			}
+		}
+	}
+	if path[0] != '/' {
+		check(path)
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' {
+			check(path[i+1:])
+		}
+	}
+	return hits
 }
 
 // commentStart is the index of a '#' outside quotes, or -1.
@@ -215,6 +299,30 @@ func parseStRule(line string) (*stRule, error) {
 	if len(r.matchers) == 0 || len(r.actions) == 0 {
 		return nil, fmt.Errorf("%q: a rule needs matchers and actions", line)
 	}
+	for _, m := range r.matchers {
+		if m.negated {
+			continue
+		}
+		switch m.key {
+		case keyModule:
+			r.needModule = true
+		case keyFunction:
+			r.needFunction = true
+			if m.glob.kind == globExact {
+				r.exactFunc = m.glob.lit
+			}
+		}
+	}
+	for i, t := range toks {
+		neg := strings.HasPrefix(t, "!")
+		k, v, ok := strings.Cut(strings.TrimPrefix(t, "!"), ":")
+		if short, alias := canonicalKeys[k]; ok && alias {
+			toks[i] = short + ":" + v
+			if neg {
+				toks[i] = "!" + toks[i]
+			}
+		}
+	}
 	r.text = strings.Join(toks, " ")
 	return r, nil
 }
@@ -298,6 +406,9 @@ type matchFrame struct {
 	path     string // lowercased, '/' separators
 	inApp    bool
 	category string
+	pathHits uint64 // for the rule set being applied
+	modHits  uint64
+	scheme   bool // path contains "://"
 }
 
 // excData is what rules see of the exception a stack trace belongs to.
@@ -316,6 +427,14 @@ func lowerPath(s string) string {
 
 func (m *stMatcher) matches(f *matchFrame, exc *excData) bool {
 	var ok bool
+	switch {
+	case m.lit >= 0:
+		return (f.pathHits&(1<<m.lit) != 0) != m.negated
+	case m.mod >= 0:
+		return (f.modHits&(1<<m.mod) != 0) != m.negated
+	case m.scheme && !f.scheme:
+		return m.negated
+	}
 	switch m.key {
 	case keyFamily:
 		ok = m.families&f.family != 0
@@ -365,6 +484,11 @@ func matchPath(g *glob, path string) bool {
 }
 
 func (r *stRule) matches(frames []matchFrame, idx int, exc *excData) bool {
+	f := &frames[idx]
+	if (r.needModule && f.module == "") || (r.needFunction && f.function == "") ||
+		(r.exactFunc != "" && f.function != r.exactFunc) {
+		return false
+	}
 	for i := range r.matchers {
 		if !r.matchers[i].matches(&frames[idx], exc) {
 			return false
