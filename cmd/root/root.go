@@ -7,6 +7,7 @@ import (
 
 	"github.com/snag-dev/snag/cmd/cmdutil"
 	completionCmd "github.com/snag-dev/snag/cmd/completion"
+	eventsCmd "github.com/snag-dev/snag/cmd/events"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
 	sourcemapsCmd "github.com/snag-dev/snag/cmd/sourcemaps"
@@ -68,6 +69,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		unminifyCmd.NewCmdUnminify(f, nil),
 		sourcemapsCmd.NewCmdSourcemaps(f),
 	)
+	add("issues", eventsCmd.NewCmdEvents(f))
 	add("setup",
 		infoCmd.NewCmdInfo(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
