@@ -8,6 +8,7 @@ import (
 	"github.com/snag-dev/snag/cmd/cmdutil"
 	completionCmd "github.com/snag-dev/snag/cmd/completion"
 	dsnCmd "github.com/snag-dev/snag/cmd/dsn"
+	eventsCmd "github.com/snag-dev/snag/cmd/events"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
 	serveCmd "github.com/snag-dev/snag/cmd/serve"
@@ -74,6 +75,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		unminifyCmd.NewCmdUnminify(f, nil),
 		sourcemapsCmd.NewCmdSourcemaps(f),
 	)
+	add("issues", eventsCmd.NewCmdEvents(f))
 	add("setup",
 		infoCmd.NewCmdInfo(f, nil),
 		loginCmd.NewCmdLogin(f, nil),

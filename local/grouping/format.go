@@ -1,0 +1,47 @@
+package grouping
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// FormatTree renders a component tree one node per line, the way Sentry's
+// snapshots do: "id*" for a contributing component, the hint in
+// parentheses, leaf values as JSON strings below their component.
+func FormatTree(c *Component, indent string) string {
+	var b strings.Builder
+	writeTree(&b, c, indent)
+	return b.String()
+}
+
+func writeTree(b *strings.Builder, c *Component, indent string) {
+	if c == nil {
+		return
+	}
+	b.WriteString(indent + c.ID)
+	if c.Contributes {
+		b.WriteByte('*')
+	}
+	if c.Hint != "" {
+		b.WriteString(" (" + c.Hint + ")")
+	}
+	b.WriteByte('\n')
+	for _, v := range c.Values {
+		switch x := v.(type) {
+		case *Component:
+			writeTree(b, x, indent+"  ")
+		case string:
+			b.WriteString(indent + "  " + quoteJSON(x) + "\n")
+		}
+	}
+}
+
+// quoteJSON is s as a JSON string, without HTML escaping.
+func quoteJSON(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}

@@ -1,0 +1,402 @@
+// Package grouping computes the grouping hashes of an event the way Sentry
+// does with its default configuration, newstyle:2023-01-11, so that a local
+// server puts events into the same issues Sentry would.
+//
+// Compute builds, per variant, a tree of components (frames, stack traces,
+// exception types and values, messages) that says which values were used
+// and why the others were not; a variant's hash is the md5 of the values
+// of its contributing leaves, concatenated. The app variant only counts
+// in-app frames, the system variant counts all frames, the default variant
+// is the message; fingerprints (the SDK's, or server-side rules') replace
+// or salt them. See docs/grouping.md.
+package grouping
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/snag-dev/snag/api"
+)
+
+// Config is the Sentry grouping configuration this package implements.
+const Config = "newstyle:2023-01-11"
+
+// Options are a project's grouping settings.
+type Options struct {
+	// StackTraceRules are the project's stack trace rules, applied after
+	// Sentry's built-in ones.
+	StackTraceRules *StackTraceRules
+	// FingerprintRules are the project's server-side fingerprint rules,
+	// tried in order before Sentry's built-in ones.
+	FingerprintRules []*FingerprintRule
+	// EventRules also reads project rules carried inside the event, as
+	// Sentry's grouping test inputs do: "_grouping": {"enhancements": TEXT}
+	// and "_fingerprinting_rules": [JSON rules]. Off for ingested events.
+	EventRules bool
+}
+
+// Variant kinds.
+const (
+	KindComponent          = "component"
+	KindSaltedComponent    = "salted_component"
+	KindCustomFingerprint  = "custom_fingerprint"
+	KindBuiltinFingerprint = "built_in_fingerprint"
+	KindChecksum           = "checksum"
+	KindHashedChecksum     = "hashed_checksum"
+	KindFallback           = "fallback"
+)
+
+// Variant is one way of grouping an event.
+type Variant struct {
+	Kind string `json:"type"`
+	// Hash is "" when the variant does not contribute.
+	Hash        string `json:"hash"`
+	Contributes bool   `json:"contributes"`
+	// Hint says why the variant does not contribute, or what it is.
+	Hint string `json:"hint,omitempty"`
+	// Component is the tree (component and salted variants).
+	Component *Component `json:"component,omitempty"`
+	// Values is the fingerprint of fingerprint and salted variants, with
+	// variables resolved.
+	Values []string `json:"values,omitempty"`
+	// ClientFingerprint is what the SDK sent, when a server rule replaced it.
+	ClientFingerprint []string `json:"client_fingerprint,omitempty"`
+	// MatchedRule is the server-side fingerprint rule that set the fingerprint.
+	MatchedRule string `json:"matched_rule,omitempty"`
+	// Checksum is the event's checksum field, for checksum variants.
+	Checksum string `json:"checksum,omitempty"`
+}
+
+// MarshalJSON writes hash as null when the variant does not contribute.
+func (v *Variant) MarshalJSON() ([]byte, error) {
+	type plain Variant
+	var hash *string
+	if v.Hash != "" {
+		hash = &v.Hash
+	}
+	return marshalNoEscape(struct {
+		Hash *string `json:"hash"`
+		*plain
+	}{hash, (*plain)(v)})
+}
+
+// Result is the outcome of grouping one event.
+type Result struct {
+	// Hashes are the contributing variants' hashes in Sentry's order (the
+	// system hash last, no duplicates). An event joins the issue of any of
+	// them; Hashes[0] is the primary hash.
+	Hashes []string `json:"hashes"`
+	// Variants by name: app, system, default, custom_fingerprint,
+	// built_in_fingerprint, checksum, hashed_checksum, fallback.
+	Variants map[string]*Variant `json:"variants"`
+	// Order is the variant names in the order Sentry creates them.
+	Order []string `json:"-"`
+}
+
+// grouper holds the state of one Compute call.
+type grouper struct {
+	ev       *api.Event
+	platform string
+	rules    []*StackTraceRules
+	stacks   []stackResult
+	hashes   []cachedHash
+
+	comps []Component
+	vals  []any
+	buf   []byte
+}
+
+// Compute groups one (normalized) event. It does not modify ev.
+func Compute(ev *api.Event, opts Options) Result {
+	res := Result{Variants: map[string]*Variant{}}
+	add := func(name string, v *Variant) {
+		if _, ok := res.Variants[name]; !ok {
+			res.Order = append(res.Order, name)
+		}
+		res.Variants[name] = v
+	}
+
+	if ev.Checksum != "" {
+		cs := ev.Checksum
+		if isMD5Hex(cs) {
+			add("checksum", &Variant{Kind: KindChecksum, Hash: cs, Contributes: true, Checksum: cs})
+		} else {
+			add("hashed_checksum", &Variant{Kind: KindHashedChecksum, Hash: md5Hex([]byte(cs)), Contributes: true, Checksum: cs})
+			if len(cs) <= 32 {
+				add("checksum", &Variant{Kind: KindChecksum, Hash: cs, Contributes: true, Checksum: cs})
+			}
+		}
+		res.Hashes = collectHashes(&res)
+		return res
+	}
+
+	g := &grouper{ev: ev, platform: ev.Platform, rules: []*StackTraceRules{builtinRules}}
+	if g.platform == "" {
+		g.platform = "other"
+	}
+	if opts.StackTraceRules != nil {
+		g.rules = append(g.rules, opts.StackTraceRules)
+	}
+	fpRules := opts.FingerprintRules
+	if opts.EventRules {
+		if rs := eventStackTraceRules(ev); rs != nil {
+			g.rules = append(g.rules, rs)
+		}
+		fpRules = append(eventFingerprintRules(ev), fpRules...)
+	}
+
+	roots, order := g.strategies()
+
+	// Server-side fingerprint rules, then the SDK's fingerprint.
+	clientFP := ev.Fingerprint
+	if len(clientFP) == 0 {
+		clientFP = []string{"{{ default }}"}
+	}
+	fp := clientFP
+	clientKind := fingerprintKind(clientFP)
+	var matched *FingerprintRule
+	for _, r := range fpRules {
+		if g.matchFingerprintRule(r) {
+			matched = r
+			break
+		}
+	}
+	if matched == nil && clientKind != "custom" {
+		for _, r := range builtinFingerprintRules {
+			if g.matchFingerprintRule(r) {
+				matched = r
+				break
+			}
+		}
+	}
+	if matched != nil {
+		fp = matched.Fingerprint
+	}
+	kind := fingerprintKind(fp)
+
+	switch kind {
+	case "default":
+		for _, name := range order {
+			c := roots[name]
+			add(name, &Variant{Kind: KindComponent, Hash: g.hashOf(c), Contributes: c.Contributes, Hint: c.Hint, Component: c})
+		}
+	case "custom":
+		resolved := g.resolveFingerprint(fp)
+		for _, name := range order {
+			c := roots[name]
+			c.set(false, "custom fingerprint takes precedence")
+			add(name, &Variant{Kind: KindComponent, Component: c, Hint: c.Hint})
+		}
+		v := &Variant{Kind: KindCustomFingerprint, Hash: hashStrings(resolved), Contributes: true, Values: resolved}
+		name := "custom_fingerprint"
+		if matched != nil {
+			v.MatchedRule = matched.Text()
+			if clientKind != "default" {
+				v.ClientFingerprint = clientFP
+			}
+			if matched.Builtin {
+				v.Kind, name = KindBuiltinFingerprint, "built_in_fingerprint"
+			}
+		}
+		add(name, v)
+	case "hybrid":
+		resolved := g.resolveFingerprint(fp)
+		for _, name := range order {
+			c := roots[name]
+			v := &Variant{Kind: KindSaltedComponent, Component: c, Contributes: c.Contributes, Hint: c.Hint, Values: resolved}
+			if matched != nil {
+				v.MatchedRule = matched.Text()
+				if clientKind != "default" {
+					v.ClientFingerprint = clientFP
+				}
+			}
+			if c.Contributes {
+				var vals []string
+				for _, x := range resolved {
+					if isDefaultVar(x) {
+						vals = append(vals, c.Leaves()...)
+					} else {
+						vals = append(vals, x)
+					}
+				}
+				v.Hash = hashStrings(vals)
+			}
+			add(name, v)
+		}
+	}
+
+	any := false
+	for _, v := range res.Variants {
+		any = any || v.Contributes
+	}
+	if !any {
+		add("fallback", &Variant{Kind: KindFallback, Hash: md5Hex(nil), Contributes: true})
+	}
+	res.Hashes = collectHashes(&res)
+	return res
+}
+
+// collectHashes orders the hashes as Sentry does: variants in creation
+// order with the system variant last, without duplicates.
+func collectHashes(res *Result) []string {
+	names := append([]string(nil), res.Order...)
+	sort.SliceStable(names, func(i, j int) bool { return names[i] != "system" && names[j] == "system" })
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		h := res.Variants[n].Hash
+		if h == "" || !res.Variants[n].Contributes {
+			continue
+		}
+		dup := false
+		for _, x := range out {
+			dup = dup || x == h
+		}
+		if !dup {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func isMD5Hex(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isLowerHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// strategies runs Sentry's strategies by priority (exception, threads,
+// stacktrace, message) and returns each variant's root component.
+func (g *grouper) strategies() (map[string]*Component, []string) {
+	type strategy struct {
+		name string
+		pair pair
+		def  *Component
+	}
+	var ran []strategy
+	if excs := g.ev.Exceptions(); len(excs) > 0 {
+		ran = append(ran, strategy{name: "exception", pair: g.finishPair(g.chainedException(excs))})
+	}
+	if t := g.ev.Threads; t != nil && len(t.Values) > 0 {
+		ran = append(ran, strategy{name: "threads", pair: g.finishPair(g.threads(t.Values))})
+	}
+	if st := g.ev.Stacktrace; st != nil {
+		app, sys := g.stackVariants(st, nil)
+		if app == nil {
+			app, sys = g.newComp("stacktrace", nil), g.newComp("stacktrace", nil)
+		}
+		ran = append(ran, strategy{name: "stacktrace", pair: g.finishPair(pair{app: app, sys: sys})})
+	}
+	if m := g.messageComp(); m != nil {
+		ran = append(ran, strategy{name: "message", def: m})
+	}
+
+	// The first strategy with a contributing variant wins; the others'
+	// components step back.
+	winner, precedence := "", ""
+	for _, s := range ran {
+		comps := map[string]*Component{"app": s.pair.app, "system": s.pair.sys, "default": s.def}
+		var contributing []string
+		for _, name := range [...]string{"app", "default", "system"} {
+			if c := comps[name]; c != nil && c.Contributes {
+				contributing = append(contributing, name)
+			}
+		}
+		if len(contributing) == 0 {
+			continue
+		}
+		if winner == "" {
+			winner = s.name
+			verb := " takes precedence"
+			if strings.HasSuffix(s.name, "s") {
+				verb = " take precedence"
+			}
+			precedence = s.name + " of " + strings.Join(contributing, "/") + verb
+			continue
+		}
+		for _, name := range contributing {
+			comps[name].set(false, precedence)
+		}
+	}
+
+	children := map[string][]any{}
+	var order []string
+	put := func(name string, c *Component) {
+		if c == nil {
+			return
+		}
+		if _, ok := children[name]; !ok {
+			order = append(order, name)
+		}
+		if len(c.Values) > 0 || c.Hint != "" {
+			children[name] = append(children[name], c)
+		} else if children[name] == nil {
+			children[name] = []any{}
+		}
+	}
+	for _, s := range ran {
+		put("app", s.pair.app)
+		put("system", s.pair.sys)
+		put("default", s.def)
+	}
+	roots := map[string]*Component{}
+	for _, name := range order {
+		root := g.newComp(name, children[name])
+		if !root.Contributes && precedence != "" && winner != "" {
+			root.Hint = precedence
+		}
+		roots[name] = root
+	}
+	// Sentry creates the app variant first and keeps system last.
+	sort.SliceStable(order, func(i, j int) bool { return rank(order[i]) < rank(order[j]) })
+	return roots, order
+}
+
+func rank(name string) int {
+	switch name {
+	case "app":
+		return 0
+	case "default":
+		return 1
+	}
+	return 2
+}
+
+// eventStackTraceRules reads "_grouping": {"enhancements": "..."}.
+func eventStackTraceRules(ev *api.Event) *StackTraceRules {
+	raw, ok := ev.Other["_grouping"]
+	if !ok || !bytes.Contains(raw, []byte("enhancements")) {
+		return nil
+	}
+	var x struct {
+		Enhancements string `json:"enhancements"`
+	}
+	if json.Unmarshal(raw, &x) != nil || x.Enhancements == "" {
+		return nil
+	}
+	rs, err := ParseStackTraceRules(x.Enhancements)
+	if err != nil {
+		return nil
+	}
+	return rs
+}
+
+// eventFingerprintRules reads "_fingerprinting_rules": [...].
+func eventFingerprintRules(ev *api.Event) []*FingerprintRule {
+	raw, ok := ev.Other["_fingerprinting_rules"]
+	if !ok {
+		return nil
+	}
+	rs, err := FingerprintRulesFromJSON(raw)
+	if err != nil {
+		return nil
+	}
+	return rs
+}
