@@ -637,12 +637,30 @@ func (n *normalizer) wrapValues(key string) {
 		n.root.Set(key, o)
 	case fastjson.TypeObject:
 		vals := v.Get("values")
-		if vals == nil || vals.Type() != fastjson.TypeArray {
+		switch {
+		case vals != nil && vals.Type() == fastjson.TypeArray:
+		case vals == nil && objectLen(v) > 0:
+			// A bare item ({"type": ..., "value": ...}) is a list of one, as
+			// Relay reads it.
+			arr := n.a.NewArray()
+			arr.SetArrayItem(0, v)
+			o := n.a.NewObject()
+			o.Set("values", arr)
+			n.root.Set(key, o)
+		default:
 			v.Set("values", n.a.NewArray())
 		}
 	default:
 		n.root.Del(key)
 	}
+}
+
+func objectLen(v *fastjson.Value) int {
+	o, err := v.Object()
+	if err != nil {
+		return 0
+	}
+	return o.Len()
 }
 
 func (n *normalizer) exceptions() {

@@ -293,3 +293,14 @@ func TestNormalizedEventRoundTrips(t *testing.T) {
 		t.Errorf("decoded back: %+v", back)
 	}
 }
+
+func TestNormalizeBareExceptionObject(t *testing.T) {
+	ne, err := Normalize([]byte(`{"exception":{"type":"ValueError","value":"bad"}}`), NormalizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs := ne.Event.Exceptions()
+	if len(exs) != 1 || exs[0].Type != "ValueError" || ne.Event.Title != "ValueError: bad" {
+		t.Fatalf("exceptions = %+v, title %q", exs, ne.Event.Title)
+	}
+}
