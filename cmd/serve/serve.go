@@ -151,8 +151,8 @@ func run(ctx context.Context, opts *Options) error {
 		DefaultProject: store.DefaultProjectID,
 		Unminifier:     unmin,
 		// Sentry's grouping, so that issues here are the issues Sentry would make.
-		Group: func(ev *api.Event) []string { return grouping.Compute(ev, grouping.Options{}).Hashes },
-		Logger:         slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Group:  func(ev *api.Event) []string { return grouping.Compute(ev, grouping.Options{}).Hashes },
+		Logger: slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 
 	bound := ln.Addr().String()
