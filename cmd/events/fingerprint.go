@@ -100,7 +100,7 @@ func runFingerprint(ctx context.Context, opts *FingerprintOptions) error {
 			return cmdutil.FlagErrorf("--fingerprint-rules %s: %v", opts.FingerprintRules, err)
 		}
 	}
-	input, name, err := readInput(opts)
+	input, name, err := cmdutil.ReadInput(opts.IO, opts.Input, maxInput, "an event")
 	if err != nil {
 		return err
 	}
@@ -121,27 +121,6 @@ func runFingerprint(ctx context.Context, opts *FingerprintOptions) error {
 	}
 	_, err = io.WriteString(opts.IO.Out, renderText(res, opts.IO.ColorScheme()))
 	return err
-}
-
-func readInput(opts *FingerprintOptions) ([]byte, string, error) {
-	var r io.Reader = opts.IO.In
-	name := "standard input"
-	if opts.Input != "" && opts.Input != "-" {
-		f, err := os.Open(opts.Input)
-		if err != nil {
-			return nil, "", err
-		}
-		defer f.Close()
-		r, name = f, opts.Input
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(data) > maxInput {
-		return nil, "", fmt.Errorf("%s is larger than %d MiB; that is not an event", name, maxInput>>20)
-	}
-	return data, name, nil
 }
 
 // eventPayload accepts an event JSON, or an envelope with an event item.

@@ -85,7 +85,7 @@ func NewCmdUnminify(f *cmdutil.Factory, runF func(context.Context, *Options) err
 }
 
 func run(ctx context.Context, opts *Options) error {
-	input, name, err := readInput(opts)
+	input, name, err := cmdutil.ReadInput(opts.IO, opts.Input, maxInput, "a stack trace")
 	if err != nil {
 		return err
 	}
@@ -101,27 +101,6 @@ func run(ctx context.Context, opts *Options) error {
 		return runEvent(opts, u, input, name)
 	}
 	return runTrace(opts, u, string(input))
-}
-
-func readInput(opts *Options) ([]byte, string, error) {
-	var r io.Reader = opts.IO.In
-	name := "standard input"
-	if opts.Input != "" && opts.Input != "-" {
-		f, err := os.Open(opts.Input)
-		if err != nil {
-			return nil, "", err
-		}
-		defer f.Close()
-		r, name = f, opts.Input
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(data) > maxInput {
-		return nil, "", fmt.Errorf("%s is larger than %d MiB; that is not a stack trace", name, maxInput>>20)
-	}
-	return data, name, nil
 }
 
 func newUnminifier(opts *Options) (*sourcemaps.Unminifier, error) {
