@@ -79,65 +79,57 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 		mfs[i].scheme = strings.Contains(mfs[i].path, "://")
 		s.base = lowered[3*i+2]
 	}
-	for _, rs := range g.rules {
-		for i := range mfs {
-			mfs[i].pathHits = rs.pathHits(mfs[i].path)
-			mfs[i].modHits = rs.modHits(mfs[i].module)
-		}
-		for _, r := range rs.rules {
-			if !r.modifies {
-				continue
-			}
-			for idx := 0; idx < n; idx++ {
-				if !r.matches(mfs, idx, exc) {
-					continue
-				}
-				for _, a := range r.actions {
-					lo, hi := rangeOf(a.rng, idx, n)
-					for j := lo; j < hi; j++ {
-						switch a.kind {
-						case actApp:
-							fs[j].appRule = r
-							fs[j].inApp, mfs[j].inApp = a.flag, a.flag
-						case actCategory:
-							if !strings.HasPrefix(a.value, "\x00") {
-								mfs[j].category = a.value
-							}
-						}
-					}
-				}
+	// Rules that change frames (in_app, category) all apply before any rule
+	// that decides grouping, since the latter match on in_app.
+	g.eachMatch(mfs, exc, func(r *stRule) bool { return r.modifies }, func(r *stRule, a stAction, j int) {
+		switch a.kind {
+		case actApp:
+			fs[j].appRule = r
+			fs[j].inApp, mfs[j].inApp = a.flag, a.flag
+		case actCategory:
+			if !strings.HasPrefix(a.value, "\x00") {
+				mfs[j].category = a.value
 			}
 		}
-	}
-	for _, rs := range g.rules {
-		for i := range mfs {
-			mfs[i].pathHits = rs.pathHits(mfs[i].path)
-			mfs[i].modHits = rs.modHits(mfs[i].module)
+	})
+	g.eachMatch(mfs, exc, func(r *stRule) bool { return r.groups }, func(r *stRule, a stAction, j int) {
+		if a.kind != actGroup {
+			return
 		}
-		for _, r := range rs.rules {
-			if !r.groups {
-				continue
-			}
-			for idx := 0; idx < n; idx++ {
-				if !r.matches(mfs, idx, exc) {
-					continue
-				}
-				for _, a := range r.actions {
-					if a.kind != actGroup {
-						continue
-					}
-					lo, hi := rangeOf(a.rng, idx, n)
-					for j := lo; j < hi; j++ {
-						fs[j].group, fs[j].grpRule = -1, r
-						if a.flag {
-							fs[j].group = 1
-						}
-					}
-				}
-			}
+		fs[j].group, fs[j].grpRule = -1, r
+		if a.flag {
+			fs[j].group = 1
 		}
-	}
+	})
 	return fs, mfs
+}
+
+// eachMatch calls fn for every frame each action of every selected rule
+// reaches, rule sets in order.
+func (g *grouper) eachMatch(mfs []matchFrame, exc *excData, selected func(*stRule) bool, fn func(r *stRule, a stAction, frame int)) {
+	n := len(mfs)
+	for _, rs := range g.rules {
+		for i := range mfs {
+			mfs[i].pathHits = rs.pathHits(mfs[i].path)
+			mfs[i].modHits = rs.modHits(mfs[i].module)
+		}
+		for _, r := range rs.rules {
+			if !selected(r) {
+				continue
+			}
+			for idx := 0; idx < n; idx++ {
+				if !r.matches(mfs, idx, exc) {
+					continue
+				}
+				for _, a := range r.actions {
+					lo, hi := rangeOf(a.rng, idx, n)
+					for j := lo; j < hi; j++ {
+						fn(r, a, j)
+					}
+				}
+			}
+		}
+	}
 }
 
 // lowerPaths returns, per frame, the package and the path (abs_path, else
