@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -49,9 +50,12 @@ var (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultQueueSize         = 4096
+	DefaultQueueSize         = 10_000
+	DefaultMaxQueueBytes     = 128 << 20
 	DefaultMaxBatch          = 512
 	DefaultBatchWindow       = 0 // take what is queued, do not wait for more
+	DefaultDigestBatch       = 2000
+	DefaultDigestDelay       = 20 * time.Millisecond
 	DefaultMaxEventsPerIssue = 100
 	DefaultMaxEvents         = 100_000
 	DefaultMaxAge            = 90 * 24 * time.Hour
@@ -71,14 +75,24 @@ const (
 // Options tune a Store. The zero value means the documented defaults; a
 // negative retention limit switches that limit off.
 type Options struct {
-	// QueueSize bounds the events waiting for the writer (ErrQueueFull past it).
+	// QueueSize bounds the events accepted and not yet digested, waiting
+	// for the writer or in the ingest queue (ErrQueueFull past it).
 	QueueSize int
-	// MaxBatch is the most events committed in one transaction.
+	// MaxQueueBytes bounds the same backlog by compressed size (bodies and
+	// attachments are held in memory until digested).
+	MaxQueueBytes int64
+	// MaxBatch is the most events acknowledged by one queue commit.
 	MaxBatch int
 	// BatchWindow is how long the writer may wait for more events after the
 	// first one of a batch. Zero takes only what is already queued, which
 	// batches well under load and adds no latency when idle.
 	BatchWindow time.Duration
+	// DigestBatch is the most events digested in one transaction; the
+	// digest also runs as soon as this many wait.
+	DigestBatch int
+	// DigestDelay is how long an acknowledged event may wait for its digest
+	// (and so be invisible to readers) when fewer than DigestBatch wait.
+	DigestDelay time.Duration
 
 	// Retention. Issue counters are never reduced by retention.
 	MaxEventsPerIssue int           // stored events per issue (default 100)
@@ -106,6 +120,7 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.QueueSize, DefaultQueueSize)
 	def(&o.MaxBatch, DefaultMaxBatch)
+	def(&o.DigestBatch, DefaultDigestBatch)
 	def(&o.MaxEventsPerIssue, DefaultMaxEventsPerIssue)
 	def(&o.MaxEvents, DefaultMaxEvents)
 	def(&o.RetentionStep, DefaultRetentionStep)
@@ -116,6 +131,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QueueSize < 1 {
 		o.QueueSize = 1
+	}
+	if o.MaxQueueBytes == 0 {
+		o.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if o.DigestBatch < 1 {
+		o.DigestBatch = 1
+	}
+	if o.DigestDelay <= 0 {
+		o.DigestDelay = DefaultDigestDelay
 	}
 	if o.MaxBatch < 1 {
 		o.MaxBatch = 1
@@ -145,6 +169,10 @@ type Store struct {
 	queue  chan *pending
 	ops    chan *op
 	done   chan struct{} // closed when the writer goroutine has returned
+
+	// Events accepted and not yet digested (in queue or in the writer's
+	// backlog), and their size; Accept checks them against the bounds.
+	backlog, backlogBytes atomic.Int64
 
 	stats writerStats
 

@@ -35,7 +35,12 @@ type pending struct {
 	bodySize    int
 	attachments []Attachment
 
-	done chan outcome // buffered: the writer never blocks on it
+	// size is what the event counts against MaxQueueBytes.
+	size int64
+	// wantResult: answer done after the digest (Submit) rather than after
+	// the queue commit (Accept).
+	wantResult bool
+	done       chan outcome // buffered; nil for events recovered from the queue table
 }
 
 type outcome struct {
@@ -51,26 +56,36 @@ type op struct {
 	done chan error
 }
 
-// Submit stores one event and returns after the transaction holding it has
-// committed. It returns ErrQueueFull at once when the writer is too far
-// behind, and ErrClosed after Close. If ctx ends while the event is queued or
-// being committed, Submit returns ctx's error; the event may still be stored.
-func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
-	p, err := s.prepare(rec)
+// Accept makes one event durable and returns: it returns nil once the event
+// is committed to the ingest queue in the database file, so it survives a
+// crash of the process. The writer digests it shortly after (grouping,
+// counters, the events table), in larger batches; until then readers do not
+// see it (Flush waits for that). A repeated event id is dropped by the
+// digest. Accept returns ErrQueueFull at once when the undigested backlog is
+// at its bound, and ErrClosed after Close. If ctx ends first, Accept returns
+// ctx's error; the event may still be stored.
+func (s *Store) Accept(ctx context.Context, rec *EventRecord) error {
+	p, err := s.enqueue(rec, false)
 	if err != nil {
-		return Result{}, err
-	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return Result{}, ErrClosed
+		return err
 	}
 	select {
-	case s.queue <- p:
-		s.mu.RUnlock()
-	default:
-		s.mu.RUnlock()
-		return Result{}, ErrQueueFull
+	case o := <-p.done:
+		return o.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Submit stores one event and returns once it is digested: committed,
+// grouped into its issue and counted, and visible to readers. It is Accept
+// followed by waiting for the digest, for callers that need the Result
+// (tests, imports); the server uses Accept. Errors are Accept's, or why the
+// digest refused the event (an unknown project, ...).
+func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
+	p, err := s.enqueue(rec, true)
+	if err != nil {
+		return Result{}, err
 	}
 	select {
 	case o := <-p.done:
@@ -78,6 +93,34 @@ func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
+}
+
+// enqueue prepares an event and hands it to the writer, unless the backlog
+// of events not yet digested is at its bound.
+func (s *Store) enqueue(rec *EventRecord, wantResult bool) (*pending, error) {
+	p, err := s.prepare(rec)
+	if err != nil {
+		return nil, err
+	}
+	p.wantResult = wantResult
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	// The channel holds QueueSize events, so with backlog counted from here
+	// the send below never blocks.
+	if n := s.backlog.Add(1); n > int64(s.opts.QueueSize) {
+		s.backlog.Add(-1)
+		return nil, ErrQueueFull
+	}
+	if b := s.backlogBytes.Add(p.size); b > s.opts.MaxQueueBytes && b != p.size {
+		s.backlog.Add(-1)
+		s.backlogBytes.Add(-p.size)
+		return nil, ErrQueueFull
+	}
+	s.queue <- p
+	return p, nil
 }
 
 // prepare validates and copies a record, compressing its body, on the
@@ -146,7 +189,18 @@ func (s *Store) prepare(rec *EventRecord) (*pending, error) {
 	if len(rec.Body) > 0 {
 		p.body = s.enc.EncodeAll(rec.Body, make([]byte, 0, len(rec.Body)/3+64))
 	}
+	p.size = queuedSize(p)
 	return p, nil
+}
+
+// queuedSize is what an event counts against MaxQueueBytes: its compressed
+// body and attachments, and a rough allowance for the rest.
+func queuedSize(p *pending) int64 {
+	n := int64(len(p.body)) + 512
+	for _, a := range p.attachments {
+		n += int64(len(a.Data))
+	}
+	return n
 }
 
 // capTags keeps at most MaxTagsPerEvent tags (the first ones), dropping
@@ -237,21 +291,36 @@ type writer struct {
 	conn *sql.Conn
 	st   writerStmts
 	ret  retentionState
+
+	backlog       []queuedRow // acknowledged, not yet digested, in queue row order
+	backlogEvents int
+	flushes       []flushWaiter
+	retryDigest   time.Time // after a failed digest, when to try again
+	buf           []byte    // reused encoding buffer for queue rows
 }
 
 // WriterStats are cumulative figures of the writer, for diagnostics.
 type WriterStats struct {
-	Batches          int64         // event transactions committed
-	Events           int64         // events in them (including duplicates)
-	LargestBatch     int64         // most events in one transaction
-	BatchTime        time.Duration // time spent storing and committing batches
-	RetentionSteps   int64
+	Batches        int64         // queue commits (acknowledged batches)
+	Events         int64         // events in them
+	LargestBatch   int64         // most events in one queue commit
+	BatchTime      time.Duration // time spent committing to the queue
+	Digests        int64         // digest transactions
+	Digested       int64         // events digested (including duplicates)
+	LargestDigest  int64         // most events in one digest
+	DigestTime     time.Duration // time spent digesting
+	Backlog        int64         // events accepted and not yet digested, now
+	RetentionSteps int64
+	// RetentionDeleted and RetentionTime include the retention done inside
+	// digest transactions.
 	RetentionDeleted int64
 	RetentionTime    time.Duration
 }
 
 type writerStats struct {
-	batches, events, largest, batchNS, retSteps, retDeleted, retNS atomic.Int64
+	batches, events, largest, batchNS          atomic.Int64
+	digests, digested, largestDigest, digestNS atomic.Int64
+	retSteps, retDeleted, retNS                atomic.Int64
 }
 
 // Stats returns the writer's cumulative figures.
@@ -259,8 +328,11 @@ func (s *Store) Stats() WriterStats {
 	st := &s.stats
 	return WriterStats{
 		Batches: st.batches.Load(), Events: st.events.Load(), LargestBatch: st.largest.Load(),
-		BatchTime: time.Duration(st.batchNS.Load()), RetentionSteps: st.retSteps.Load(),
-		RetentionDeleted: st.retDeleted.Load(), RetentionTime: time.Duration(st.retNS.Load()),
+		BatchTime: time.Duration(st.batchNS.Load()),
+		Digests:   st.digests.Load(), Digested: st.digested.Load(), LargestDigest: st.largestDigest.Load(),
+		DigestTime: time.Duration(st.digestNS.Load()), Backlog: s.backlog.Load(),
+		RetentionSteps: st.retSteps.Load(), RetentionDeleted: st.retDeleted.Load(),
+		RetentionTime: time.Duration(st.retNS.Load()),
 	}
 }
 
@@ -268,6 +340,7 @@ type writerStmts struct {
 	selDup, selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
 	insEvent, insAttachment, insUser, upHourly, upTag, bumpVersion, bumpStored *sql.Stmt
 	retIssueStored, retIssueOldest, retOldest, delEvent, decIssueStored *sql.Stmt
+	insQueue, delQueue                                                  *sql.Stmt
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
@@ -331,6 +404,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	prep(&st.retOldest, `SELECT id, issue_id, received FROM events ORDER BY id LIMIT ?`)
 	prep(&st.delEvent, `DELETE FROM events WHERE id = ?`)
 	prep(&st.decIssueStored, `UPDATE issues SET events_stored = events_stored - ? WHERE id = ?`)
+	prep(&st.insQueue, `INSERT INTO ingest_queue(events, received, data) VALUES (?, ?, ?)`)
+	prep(&st.delQueue, `DELETE FROM ingest_queue WHERE id <= ?`)
 	if err != nil {
 		conn.Close()
 		return nil, wrap("open local store writer", err)
@@ -339,77 +414,11 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		conn.Close()
 		return nil, err
 	}
+	if err := w.recover(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return w, nil
-}
-
-func (w *writer) run() {
-	defer close(w.s.done)
-	defer w.conn.Close()
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
-	batch := make([]*pending, 0, w.s.opts.MaxBatch)
-	for {
-		// Work that is due and cheap to postpone runs only when no event waits.
-		if w.ret.pending() && len(w.s.queue) == 0 {
-			w.retainStep()
-		}
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return
-			}
-			batch = w.collect(append(batch[:0], p))
-			w.commit(batch)
-			clear(batch)
-			// One retention step per batch keeps pace with ingest at the caps.
-			if w.ret.pending() {
-				w.retainStep()
-			}
-		case o := <-w.s.ops:
-			o.done <- w.runOp(o)
-		case <-tick.C:
-			w.ret.ageDue = w.s.opts.MaxAge > 0
-			if w.ret.pending() {
-				w.retainStep()
-			}
-		}
-	}
-}
-
-// collect adds what is queued to batch, up to MaxBatch, waiting up to
-// BatchWindow for more when one is set.
-func (w *writer) collect(batch []*pending) []*pending {
-	max := w.s.opts.MaxBatch
-	var timer <-chan time.Time
-	if w.s.opts.BatchWindow > 0 {
-		t := time.NewTimer(w.s.opts.BatchWindow)
-		defer t.Stop()
-		timer = t.C
-	}
-	for len(batch) < max {
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, p)
-			continue
-		default:
-		}
-		if timer == nil {
-			return batch
-		}
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, p)
-		case <-timer:
-			return batch
-		}
-	}
-	return batch
 }
 
 // inTx runs fn between BEGIN IMMEDIATE and COMMIT on the writer connection.
@@ -437,43 +446,6 @@ func (w *writer) runOp(o *op) error {
 		return err
 	}
 	return o.fn(context.WithoutCancel(o.ctx), w)
-}
-
-// commit stores a batch in one transaction and answers every submitter. If
-// the batch fails, each event is retried in a transaction of its own, so one
-// bad event cannot fail the others.
-func (w *writer) commit(batch []*pending) {
-	start := time.Now()
-	st := &w.s.stats
-	defer func() {
-		st.batches.Add(1)
-		st.events.Add(int64(len(batch)))
-		if int64(len(batch)) > st.largest.Load() {
-			st.largest.Store(int64(len(batch)))
-		}
-		st.batchNS.Add(int64(time.Since(start)))
-	}()
-	results := make([]outcome, len(batch))
-	err := w.inTx(w.ctx, func() error { return w.storeBatch(batch, results) })
-	if err != nil && len(batch) > 1 {
-		for i, p := range batch {
-			one := []*pending{p}
-			res := []outcome{{}}
-			if err := w.inTx(w.ctx, func() error { return w.storeBatch(one, res) }); err != nil {
-				results[i] = outcome{err: err}
-			} else {
-				results[i] = res[0]
-			}
-		}
-		err = nil
-	}
-	for i, p := range batch {
-		if err != nil {
-			p.done <- outcome{err: err}
-		} else {
-			p.done <- results[i]
-		}
-	}
 }
 
 // issueAgg collects one batch's changes to one issue.
