@@ -104,12 +104,13 @@ func (w *writer) run() {
 	}
 }
 
-// digestDue says whether the backlog should be digested now.
+// digestDue says whether the backlog should be digested now: a Submit or a
+// Flush waits for it, or it is large or old enough.
 func (w *writer) digestDue() bool {
 	if len(w.backlog) == 0 || time.Now().Before(w.retryDigest) {
 		return false
 	}
-	return len(w.flushes) > 0 || w.backlogEvents >= w.s.opts.DigestBatch ||
+	return len(w.flushes) > 0 || w.waiting > 0 || w.backlogEvents >= w.s.opts.DigestBatch ||
 		time.Since(w.backlog[0].at) >= w.s.opts.DigestDelay
 }
 
@@ -200,7 +201,9 @@ func (w *writer) ack(first *pending) {
 	w.backlog = append(w.backlog, queuedRow{id: row, at: start, events: batch})
 	w.backlogEvents += len(batch)
 	for _, p := range batch {
-		if !p.wantResult {
+		if p.wantResult {
+			w.waiting++
+		} else {
 			p.done <- outcome{}
 		}
 	}
@@ -286,6 +289,7 @@ func (w *writer) digestStep() bool {
 	for i, p := range events {
 		switch {
 		case p.wantResult:
+			w.waiting--
 			p.done <- results[i]
 		case results[i].err != nil:
 			// Acknowledged, so nobody else can be told.

@@ -54,7 +54,7 @@ const (
 	DefaultMaxQueueBytes     = 128 << 20
 	DefaultMaxBatch          = 512
 	DefaultBatchWindow       = 0 // take what is queued, do not wait for more
-	DefaultDigestBatch       = 2000
+	DefaultDigestBatch       = 1000
 	DefaultDigestDelay       = 20 * time.Millisecond
 	DefaultMaxEventsPerIssue = 100
 	DefaultMaxEvents         = 100_000
