@@ -2,6 +2,12 @@
 // with modernc.org/sqlite, a single writer goroutine that commits ingested
 // events in groups, and a pool of readers for the web API and the TUI.
 //
+// Ingest is staged (see digest.go): Accept returns once an event is
+// committed to the ingest queue; the writer digests queued events into
+// issues, events and counters shortly after, in large batches. Readers see
+// an event once it is digested; Flush waits for that, and Submit is Accept
+// plus waiting for the event's digest.
+//
 // Writes (events, status changes, merges, deletes, retention) all run on the
 // writer goroutine, each in a BEGIN IMMEDIATE transaction on the one writer
 // connection; reads use a separate pool of connections. Every connection gets
@@ -37,8 +43,9 @@ var (
 	// ErrNotFound also matches api.ErrNotFound, so callers that handle both
 	// the Sentry API and the local store test one sentinel.
 	ErrNotFound = fmt.Errorf("local store: %w", api.ErrNotFound)
-	// ErrQueueFull is returned by Submit when the write queue is full; the
-	// server answers 503 so the SDK retries later.
+	// ErrQueueFull is returned by Accept and Submit when the backlog of
+	// undigested events is at its bound; the server answers 503 so the SDK
+	// retries later.
 	ErrQueueFull = errors.New("local store: write queue full")
 	// ErrClosed is returned by every call after Close.
 	ErrClosed = errors.New("local store: closed")
