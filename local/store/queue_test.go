@@ -181,3 +181,43 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDigestRowIDs: the digest inserts events many rows per statement and
+// derives their row ids; every Result and attachment must name the right row.
+func TestDigestRowIDs(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "", Options{DigestDelay: time.Hour, DigestBatch: 1 << 20})
+	type sent struct {
+		id  string
+		res Result
+	}
+	out := make(chan sent, 300)
+	for i := range 300 {
+		go func() {
+			r := rec(fmt.Sprintf("rows-%d", i%4))
+			r.Attachments = []Attachment{{Name: r.EventID + ".txt", Data: []byte(r.EventID)}}
+			res, err := s.Submit(ctx, r)
+			if err != nil {
+				t.Error(err)
+			}
+			out <- sent{r.EventID, res}
+		}()
+	}
+	for range 300 {
+		got := <-out
+		ev, err := s.GetEvent(ctx, 1, got.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Row != got.res.EventRow || ev.IssueID != got.res.IssueID {
+			t.Fatalf("event %s: row %d issue %d, Result says %d, %d", got.id, ev.Row, ev.IssueID, got.res.EventRow, got.res.IssueID)
+		}
+		atts, err := s.Attachments(ctx, ev.Row)
+		if err != nil || len(atts) != 1 || atts[0].Name != got.id+".txt" {
+			t.Fatalf("event %s: attachments %+v, %v", got.id, atts, err)
+		}
+	}
+	if st := s.Stats(); st.LargestDigest < 64 {
+		t.Logf("largest digest %d: multi-row statements barely exercised", st.LargestDigest)
+	}
+}

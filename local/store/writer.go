@@ -115,6 +115,7 @@ func (s *Store) enqueue(rec *EventRecord, wantResult bool) (*pending, error) {
 		s.backlog.Add(-1)
 		return nil, ErrQueueFull
 	}
+	// One event larger than the byte bound still goes through on its own.
 	if b := s.backlogBytes.Add(p.size); b > s.opts.MaxQueueBytes && b != p.size {
 		s.backlog.Add(-1)
 		s.backlogBytes.Add(-p.size)
