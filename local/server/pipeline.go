@@ -90,7 +90,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	for i := range atts {
 		atts[i].Data = append([]byte(nil), atts[i].Data...)
 	}
-	if _, err := s.store.Submit(r.Context(), record(project, now, ne, s.cfg.Group(ev), atts)); err != nil {
+	if err := s.store.Accept(r.Context(), record(project, now, ne, s.cfg.Group(ev), atts)); err != nil {
 		s.fail(w, err)
 		return
 	}

@@ -58,6 +58,10 @@ func TestSentryGoSDK(t *testing.T) {
 	if !client.Flush(5 * time.Second) {
 		t.Fatal("flush timed out")
 	}
+	// Answered events are digested (grouped, counted) a moment later.
+	if err := env.store.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	page, err := env.store.ListIssues(ctx, store.IssueQuery{Project: store.DefaultProjectID, Limit: 10})
 	if err != nil {

@@ -20,11 +20,13 @@ import (
 )
 
 // Store is what the server needs of the local store (local/store.Store
-// satisfies it). Submit returns only once the event is committed, so an SDK
-// is answered 200 only for events that are safely on disk.
+// satisfies it). Accept returns only once the event is committed to the
+// database file (its ingest queue), so an SDK is answered 200 only for
+// events that are safely on disk; grouping and counting follow a few
+// milliseconds later.
 type Store interface {
 	ProjectKeyLookup(ctx context.Context, publicKey string) (store.Project, error)
-	Submit(ctx context.Context, rec *store.EventRecord) (store.Result, error)
+	Accept(ctx context.Context, rec *store.EventRecord) error
 	AddFeedback(ctx context.Context, f store.Feedback) (int64, error)
 }
 

@@ -390,8 +390,8 @@ func TestEventWithAttachmentAndDuplicate(t *testing.T) {
 // queueFull is the real store with its queue always full, to see the 503.
 type queueFull struct{ *store.Store }
 
-func (queueFull) Submit(context.Context, *store.EventRecord) (store.Result, error) {
-	return store.Result{}, store.ErrQueueFull
+func (queueFull) Accept(context.Context, *store.EventRecord) error {
+	return store.ErrQueueFull
 }
 
 func TestBackpressure(t *testing.T) {

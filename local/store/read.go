@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -578,17 +579,30 @@ func (s *Store) oneEvent(ctx context.Context, what, where string, args ...any) (
 }
 
 // GetEvent returns an event with its body by event id (32 hex, dashes
-// allowed), or ErrNotFound. projectID 0 searches every project.
+// allowed), or ErrNotFound. projectID 0 searches every project. An event
+// that is accepted but not yet digested is found too: on a miss while a
+// backlog exists, GetEvent waits for it to be digested (Flush) and looks
+// again, so an SDK's event id can be looked up as soon as it was answered.
 func (s *Store) GetEvent(ctx context.Context, projectID int64, eventID string) (Event, error) {
 	id, err := normalizeEventID(eventID)
 	if err != nil {
 		return Event{}, fmt.Errorf("event %q: %w", eventID, ErrNotFound)
 	}
-	what := "event " + id
-	if projectID == 0 {
-		return s.oneEvent(ctx, what, `WHERE event_id = ? ORDER BY id LIMIT 1`, id)
+	get := func() (Event, error) {
+		what := "event " + id
+		if projectID == 0 {
+			return s.oneEvent(ctx, what, `WHERE event_id = ? ORDER BY id LIMIT 1`, id)
+		}
+		return s.oneEvent(ctx, what, `WHERE project_id = ? AND event_id = ?`, projectID, id)
 	}
-	return s.oneEvent(ctx, what, `WHERE project_id = ? AND event_id = ?`, projectID, id)
+	e, err := get()
+	if errors.Is(err, ErrNotFound) && s.backlog.Load() > 0 {
+		if err := s.Flush(ctx); err != nil {
+			return Event{}, fmt.Errorf("event %s: %w", id, err)
+		}
+		e, err = get()
+	}
+	return e, err
 }
 
 // LatestEvent returns the newest stored event of an issue, with its body.

@@ -9,9 +9,9 @@ import (
 // Retention keeps at most MaxEventsPerIssue events per issue, MaxEvents in
 // total, none received more than MaxAge ago, deleting the oldest (by row id,
 // i.e. by arrival) first. It runs on the writer in steps of at most
-// RetentionStep deletions, each its own transaction, one step after each
-// batch and whenever the queue is empty, so it keeps pace with ingest at the
-// caps without holding the writer for long. Issue counters (times_seen,
+// RetentionStep deletions: one step inside each digest transaction (which
+// keeps pace with ingest at the caps and costs no commit of its own), and
+// more in transactions of their own when the writer is otherwise idle. Issue counters (times_seen,
 // user_count, hourly counts, tag counts) are not touched: they count every
 // event ever seen, as Sentry's do.
 
@@ -57,32 +57,35 @@ func (w *writer) initRetention(ctx context.Context) error {
 	return nil
 }
 
-// retainStep deletes up to RetentionStep events that are over a limit.
+// retainStep deletes up to RetentionStep events that are over a limit, in a
+// transaction of its own.
 func (w *writer) retainStep() {
-	ctx := w.ctx
 	start := time.Now()
 	defer func() {
 		w.s.stats.retSteps.Add(1)
 		w.s.stats.retNS.Add(int64(time.Since(start)))
 	}()
-	err := w.inTx(ctx, func() error {
-		budget := w.s.opts.RetentionStep
-		victims := map[int64]int64{} // event row → issue
-		if err := w.pickPerIssue(ctx, victims, budget); err != nil {
-			return err
-		}
-		if err := w.pickTotal(ctx, victims, budget); err != nil {
-			return err
-		}
-		if err := w.pickAge(ctx, victims, budget); err != nil {
-			return err
-		}
-		return w.deleteEvents(ctx, victims)
-	})
-	if err != nil {
+	if err := w.inTx(w.ctx, func() error { return w.retainIn(w.ctx) }); err != nil {
 		// Retention is retried on the next step; ingest goes on regardless.
 		slog.Warn("local store retention", "err", err)
 	}
+}
+
+// retainIn deletes up to RetentionStep events that are over a limit, in the
+// open transaction.
+func (w *writer) retainIn(ctx context.Context) error {
+	budget := w.s.opts.RetentionStep
+	victims := map[int64]int64{} // event row → issue
+	if err := w.pickPerIssue(ctx, victims, budget); err != nil {
+		return err
+	}
+	if err := w.pickTotal(ctx, victims, budget); err != nil {
+		return err
+	}
+	if err := w.pickAge(ctx, victims, budget); err != nil {
+		return err
+	}
+	return w.deleteEvents(ctx, victims)
 }
 
 func (w *writer) pickPerIssue(ctx context.Context, victims map[int64]int64, budget int) error {

@@ -2,6 +2,12 @@
 // with modernc.org/sqlite, a single writer goroutine that commits ingested
 // events in groups, and a pool of readers for the web API and the TUI.
 //
+// Ingest is staged (see digest.go): Accept returns once an event is
+// committed to the ingest queue; the writer digests queued events into
+// issues, events and counters shortly after, in large batches. Readers see
+// an event once it is digested; Flush waits for that, and Submit is Accept
+// plus waiting for the event's digest.
+//
 // Writes (events, status changes, merges, deletes, retention) all run on the
 // writer goroutine, each in a BEGIN IMMEDIATE transaction on the one writer
 // connection; reads use a separate pool of connections. Every connection gets
@@ -21,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -36,8 +43,9 @@ var (
 	// ErrNotFound also matches api.ErrNotFound, so callers that handle both
 	// the Sentry API and the local store test one sentinel.
 	ErrNotFound = fmt.Errorf("local store: %w", api.ErrNotFound)
-	// ErrQueueFull is returned by Submit when the write queue is full; the
-	// server answers 503 so the SDK retries later.
+	// ErrQueueFull is returned by Accept and Submit when the backlog of
+	// undigested events is at its bound; the server answers 503 so the SDK
+	// retries later.
 	ErrQueueFull = errors.New("local store: write queue full")
 	// ErrClosed is returned by every call after Close.
 	ErrClosed = errors.New("local store: closed")
@@ -49,9 +57,12 @@ var (
 
 // Defaults for Options fields left zero.
 const (
-	DefaultQueueSize         = 4096
+	DefaultQueueSize         = 10_000
+	DefaultMaxQueueBytes     = 128 << 20
 	DefaultMaxBatch          = 512
 	DefaultBatchWindow       = 0 // take what is queued, do not wait for more
+	DefaultDigestBatch       = 1000
+	DefaultDigestDelay       = 20 * time.Millisecond
 	DefaultMaxEventsPerIssue = 100
 	DefaultMaxEvents         = 100_000
 	DefaultMaxAge            = 90 * 24 * time.Hour
@@ -71,14 +82,24 @@ const (
 // Options tune a Store. The zero value means the documented defaults; a
 // negative retention limit switches that limit off.
 type Options struct {
-	// QueueSize bounds the events waiting for the writer (ErrQueueFull past it).
+	// QueueSize bounds the events accepted and not yet digested, waiting
+	// for the writer or in the ingest queue (ErrQueueFull past it).
 	QueueSize int
-	// MaxBatch is the most events committed in one transaction.
+	// MaxQueueBytes bounds the same backlog by compressed size (bodies and
+	// attachments are held in memory until digested).
+	MaxQueueBytes int64
+	// MaxBatch is the most events acknowledged by one queue commit.
 	MaxBatch int
 	// BatchWindow is how long the writer may wait for more events after the
 	// first one of a batch. Zero takes only what is already queued, which
 	// batches well under load and adds no latency when idle.
 	BatchWindow time.Duration
+	// DigestBatch is the most events digested in one transaction; the
+	// digest also runs as soon as this many wait.
+	DigestBatch int
+	// DigestDelay is how long an acknowledged event may wait for its digest
+	// (and so be invisible to readers) when fewer than DigestBatch wait.
+	DigestDelay time.Duration
 
 	// Retention. Issue counters are never reduced by retention.
 	MaxEventsPerIssue int           // stored events per issue (default 100)
@@ -106,6 +127,7 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.QueueSize, DefaultQueueSize)
 	def(&o.MaxBatch, DefaultMaxBatch)
+	def(&o.DigestBatch, DefaultDigestBatch)
 	def(&o.MaxEventsPerIssue, DefaultMaxEventsPerIssue)
 	def(&o.MaxEvents, DefaultMaxEvents)
 	def(&o.RetentionStep, DefaultRetentionStep)
@@ -116,6 +138,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QueueSize < 1 {
 		o.QueueSize = 1
+	}
+	if o.MaxQueueBytes == 0 {
+		o.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if o.DigestBatch < 1 {
+		o.DigestBatch = 1
+	}
+	if o.DigestDelay <= 0 {
+		o.DigestDelay = DefaultDigestDelay
 	}
 	if o.MaxBatch < 1 {
 		o.MaxBatch = 1
@@ -145,6 +176,10 @@ type Store struct {
 	queue  chan *pending
 	ops    chan *op
 	done   chan struct{} // closed when the writer goroutine has returned
+
+	// Events accepted and not yet digested (in queue or in the writer's
+	// backlog), and their size; Accept checks them against the bounds.
+	backlog, backlogBytes atomic.Int64
 
 	stats writerStats
 
@@ -204,7 +239,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
 	}
+	fi, err := f.Stat()
 	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("open local store: %w", err)
+	}
+	if fi.Size() == 0 {
+		if err := initFile(ctx, abs); err != nil {
+			return nil, err
+		}
+	}
 
 	s := &Store{
 		path:  abs,
@@ -267,6 +311,34 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	go s.checkpointer()
 	go w.run()
 	return s, nil
+}
+
+// pageSize is the page size of new databases. Every WAL frame costs two
+// write calls whatever its size, and a commit writes each page it dirtied:
+// with pages larger than SQLite's 4 KiB default, a digest's scattered index
+// updates and the ingest queue's appends take several times fewer calls,
+// and a 50 KB event's compressed body fits in a page without an overflow
+// chain.
+const pageSize = 16384
+
+// initFile sets up a new, empty database file: its page size (which only
+// applies before the first page is written, and which the DSN pragmas,
+// applied in lexical order after journal_mode, cannot set) and WAL mode.
+func initFile(ctx context.Context, path string) error {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return fmt.Errorf("open local store: %w", err)
+	}
+	defer db.Close()
+	for _, p := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			return wrap("open local store: initialize", err)
+		}
+	}
+	return wrap("open local store: initialize", db.Close())
 }
 
 // Path is the absolute path of the database file.

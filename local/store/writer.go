@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -35,7 +36,12 @@ type pending struct {
 	bodySize    int
 	attachments []Attachment
 
-	done chan outcome // buffered: the writer never blocks on it
+	// size is what the event counts against MaxQueueBytes.
+	size int64
+	// wantResult: answer done after the digest (Submit) rather than after
+	// the queue commit (Accept).
+	wantResult bool
+	done       chan outcome // buffered; nil for events recovered from the queue table
 }
 
 type outcome struct {
@@ -51,26 +57,36 @@ type op struct {
 	done chan error
 }
 
-// Submit stores one event and returns after the transaction holding it has
-// committed. It returns ErrQueueFull at once when the writer is too far
-// behind, and ErrClosed after Close. If ctx ends while the event is queued or
-// being committed, Submit returns ctx's error; the event may still be stored.
-func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
-	p, err := s.prepare(rec)
+// Accept makes one event durable and returns: it returns nil once the event
+// is committed to the ingest queue in the database file, so it survives a
+// crash of the process. The writer digests it shortly after (grouping,
+// counters, the events table), in larger batches; until then readers do not
+// see it (Flush waits for that). A repeated event id is dropped by the
+// digest. Accept returns ErrQueueFull at once when the undigested backlog is
+// at its bound, and ErrClosed after Close. If ctx ends first, Accept returns
+// ctx's error; the event may still be stored.
+func (s *Store) Accept(ctx context.Context, rec *EventRecord) error {
+	p, err := s.enqueue(rec, false)
 	if err != nil {
-		return Result{}, err
-	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return Result{}, ErrClosed
+		return err
 	}
 	select {
-	case s.queue <- p:
-		s.mu.RUnlock()
-	default:
-		s.mu.RUnlock()
-		return Result{}, ErrQueueFull
+	case o := <-p.done:
+		return o.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Submit stores one event and returns once it is digested: committed,
+// grouped into its issue and counted, and visible to readers. It is Accept
+// followed by waiting for the digest, for callers that need the Result
+// (tests, imports); the server uses Accept. Errors are Accept's, or why the
+// digest refused the event (an unknown project, ...).
+func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
+	p, err := s.enqueue(rec, true)
+	if err != nil {
+		return Result{}, err
 	}
 	select {
 	case o := <-p.done:
@@ -78,6 +94,35 @@ func (s *Store) Submit(ctx context.Context, rec *EventRecord) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
+}
+
+// enqueue prepares an event and hands it to the writer, unless the backlog
+// of events not yet digested is at its bound.
+func (s *Store) enqueue(rec *EventRecord, wantResult bool) (*pending, error) {
+	p, err := s.prepare(rec)
+	if err != nil {
+		return nil, err
+	}
+	p.wantResult = wantResult
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	// The channel holds QueueSize events, so with backlog counted from here
+	// the send below never blocks.
+	if n := s.backlog.Add(1); n > int64(s.opts.QueueSize) {
+		s.backlog.Add(-1)
+		return nil, ErrQueueFull
+	}
+	// One event larger than the byte bound still goes through on its own.
+	if b := s.backlogBytes.Add(p.size); b > s.opts.MaxQueueBytes && b != p.size {
+		s.backlog.Add(-1)
+		s.backlogBytes.Add(-p.size)
+		return nil, ErrQueueFull
+	}
+	s.queue <- p
+	return p, nil
 }
 
 // prepare validates and copies a record, compressing its body, on the
@@ -146,7 +191,18 @@ func (s *Store) prepare(rec *EventRecord) (*pending, error) {
 	if len(rec.Body) > 0 {
 		p.body = s.enc.EncodeAll(rec.Body, make([]byte, 0, len(rec.Body)/3+64))
 	}
+	p.size = queuedSize(p)
 	return p, nil
+}
+
+// queuedSize is what an event counts against MaxQueueBytes: its compressed
+// body and attachments, and a rough allowance for the rest.
+func queuedSize(p *pending) int64 {
+	n := int64(len(p.body)) + 512
+	for _, a := range p.attachments {
+		n += int64(len(a.Data))
+	}
+	return n
 }
 
 // capTags keeps at most MaxTagsPerEvent tags (the first ones), dropping
@@ -237,21 +293,38 @@ type writer struct {
 	conn *sql.Conn
 	st   writerStmts
 	ret  retentionState
+
+	backlog       []queuedRow // acknowledged, not yet digested, in queue row order
+	backlogEvents int
+	waiting       int // events in the backlog whose Submit waits for the digest
+	flushes       []flushWaiter
+	retryDigest   time.Time // after a failed digest, when to try again
+	buf           []byte    // reused encoding buffer for queue rows
+	multi         map[multiKey]*sql.Stmt
 }
 
 // WriterStats are cumulative figures of the writer, for diagnostics.
 type WriterStats struct {
-	Batches          int64         // event transactions committed
-	Events           int64         // events in them (including duplicates)
-	LargestBatch     int64         // most events in one transaction
-	BatchTime        time.Duration // time spent storing and committing batches
-	RetentionSteps   int64
+	Batches        int64         // queue commits (acknowledged batches)
+	Events         int64         // events in them
+	LargestBatch   int64         // most events in one queue commit
+	BatchTime      time.Duration // time spent committing to the queue
+	Digests        int64         // digest transactions
+	Digested       int64         // events digested (including duplicates)
+	LargestDigest  int64         // most events in one digest
+	DigestTime     time.Duration // time spent digesting
+	Backlog        int64         // events accepted and not yet digested, now
+	RetentionSteps int64
+	// RetentionDeleted and RetentionTime include the retention done inside
+	// digest transactions.
 	RetentionDeleted int64
 	RetentionTime    time.Duration
 }
 
 type writerStats struct {
-	batches, events, largest, batchNS, retSteps, retDeleted, retNS atomic.Int64
+	batches, events, largest, batchNS          atomic.Int64
+	digests, digested, largestDigest, digestNS atomic.Int64
+	retSteps, retDeleted, retNS                atomic.Int64
 }
 
 // Stats returns the writer's cumulative figures.
@@ -259,15 +332,19 @@ func (s *Store) Stats() WriterStats {
 	st := &s.stats
 	return WriterStats{
 		Batches: st.batches.Load(), Events: st.events.Load(), LargestBatch: st.largest.Load(),
-		BatchTime: time.Duration(st.batchNS.Load()), RetentionSteps: st.retSteps.Load(),
-		RetentionDeleted: st.retDeleted.Load(), RetentionTime: time.Duration(st.retNS.Load()),
+		BatchTime: time.Duration(st.batchNS.Load()),
+		Digests:   st.digests.Load(), Digested: st.digested.Load(), LargestDigest: st.largestDigest.Load(),
+		DigestTime: time.Duration(st.digestNS.Load()), Backlog: s.backlog.Load(),
+		RetentionSteps: st.retSteps.Load(), RetentionDeleted: st.retDeleted.Load(),
+		RetentionTime: time.Duration(st.retNS.Load()),
 	}
 }
 
 type writerStmts struct {
-	selDup, selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
-	insEvent, insAttachment, insUser, upHourly, upTag, bumpVersion, bumpStored *sql.Stmt
+	selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
+	insAttachment, bumpVersion, bumpStored *sql.Stmt
 	retIssueStored, retIssueOldest, retOldest, delEvent, decIssueStored *sql.Stmt
+	insQueue, delQueue                                                  *sql.Stmt
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
@@ -275,7 +352,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	if err != nil {
 		return nil, wrap("open local store writer", err)
 	}
-	w := &writer{s: s, ctx: context.Background(), conn: conn}
+	w := &writer{s: s, ctx: context.Background(), conn: conn, multi: map[multiKey]*sql.Stmt{}}
 	prep := func(dst **sql.Stmt, q string) {
 		if err != nil {
 			return
@@ -283,7 +360,6 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		*dst, err = conn.PrepareContext(ctx, q)
 	}
 	st := &w.st
-	prep(&st.selDup, `SELECT issue_id FROM events WHERE project_id = ? AND event_id = ?`)
 	prep(&st.selHash, `SELECT issue_id FROM group_hashes WHERE project_id = ? AND hash = ?`)
 	prep(&st.insHash, `INSERT INTO group_hashes(project_id, hash, issue_id) VALUES (?, ?, ?)`)
 	prep(&st.nextShort, `UPDATE projects SET next_short_id = next_short_id + 1 WHERE id = ? RETURNING next_short_id - 1`)
@@ -312,18 +388,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		WHERE id = ?15 RETURNING events_stored`)
 	prep(&st.updIssueStatus, `UPDATE issues SET status = ?, substatus = ?, status_details = '{}',
 		resolved_at = NULL, resolved_release = NULL, ignore_until = NULL, ignore_until_count = NULL WHERE id = ?`)
-	prep(&st.insEvent, `INSERT INTO events(project_id, issue_id, event_id, timestamp, received, level, release, dist,
-		environment, platform, type, title, message, user_key, txn, tags, hashes, body_size, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	prep(&st.insAttachment, `INSERT INTO attachments(event_row, name, content_type, attachment_type, size, data)
 		VALUES (?, ?, ?, ?, ?, ?)`)
-	prep(&st.insUser, `INSERT INTO issue_users(issue_id, user_hash) VALUES (?, ?) ON CONFLICT DO NOTHING`)
-	prep(&st.upHourly, `INSERT INTO issue_hourly(issue_id, hour, count) VALUES (?, ?, ?)
-		ON CONFLICT(issue_id, hour) DO UPDATE SET count = count + excluded.count`)
-	prep(&st.upTag, `INSERT INTO issue_tag_values(issue_id, key, value, count, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(issue_id, key, value) DO UPDATE SET count = count + excluded.count,
-		first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`)
 	prep(&st.bumpVersion, `UPDATE counters SET value = value + 1 WHERE name = 'version'`)
 	prep(&st.bumpStored, `UPDATE counters SET value = value + ? WHERE name = 'events_stored' RETURNING value`)
 	prep(&st.retIssueStored, `SELECT events_stored FROM issues WHERE id = ?`)
@@ -331,6 +397,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	prep(&st.retOldest, `SELECT id, issue_id, received FROM events ORDER BY id LIMIT ?`)
 	prep(&st.delEvent, `DELETE FROM events WHERE id = ?`)
 	prep(&st.decIssueStored, `UPDATE issues SET events_stored = events_stored - ? WHERE id = ?`)
+	prep(&st.insQueue, `INSERT INTO ingest_queue(events, received, data) VALUES (?, ?, ?)`)
+	prep(&st.delQueue, `DELETE FROM ingest_queue WHERE id <= ?`)
 	if err != nil {
 		conn.Close()
 		return nil, wrap("open local store writer", err)
@@ -339,77 +407,11 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		conn.Close()
 		return nil, err
 	}
+	if err := w.recover(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	return w, nil
-}
-
-func (w *writer) run() {
-	defer close(w.s.done)
-	defer w.conn.Close()
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
-	batch := make([]*pending, 0, w.s.opts.MaxBatch)
-	for {
-		// Work that is due and cheap to postpone runs only when no event waits.
-		if w.ret.pending() && len(w.s.queue) == 0 {
-			w.retainStep()
-		}
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return
-			}
-			batch = w.collect(append(batch[:0], p))
-			w.commit(batch)
-			clear(batch)
-			// One retention step per batch keeps pace with ingest at the caps.
-			if w.ret.pending() {
-				w.retainStep()
-			}
-		case o := <-w.s.ops:
-			o.done <- w.runOp(o)
-		case <-tick.C:
-			w.ret.ageDue = w.s.opts.MaxAge > 0
-			if w.ret.pending() {
-				w.retainStep()
-			}
-		}
-	}
-}
-
-// collect adds what is queued to batch, up to MaxBatch, waiting up to
-// BatchWindow for more when one is set.
-func (w *writer) collect(batch []*pending) []*pending {
-	max := w.s.opts.MaxBatch
-	var timer <-chan time.Time
-	if w.s.opts.BatchWindow > 0 {
-		t := time.NewTimer(w.s.opts.BatchWindow)
-		defer t.Stop()
-		timer = t.C
-	}
-	for len(batch) < max {
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, p)
-			continue
-		default:
-		}
-		if timer == nil {
-			return batch
-		}
-		select {
-		case p, ok := <-w.s.queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, p)
-		case <-timer:
-			return batch
-		}
-	}
-	return batch
 }
 
 // inTx runs fn between BEGIN IMMEDIATE and COMMIT on the writer connection.
@@ -439,43 +441,6 @@ func (w *writer) runOp(o *op) error {
 	return o.fn(context.WithoutCancel(o.ctx), w)
 }
 
-// commit stores a batch in one transaction and answers every submitter. If
-// the batch fails, each event is retried in a transaction of its own, so one
-// bad event cannot fail the others.
-func (w *writer) commit(batch []*pending) {
-	start := time.Now()
-	st := &w.s.stats
-	defer func() {
-		st.batches.Add(1)
-		st.events.Add(int64(len(batch)))
-		if int64(len(batch)) > st.largest.Load() {
-			st.largest.Store(int64(len(batch)))
-		}
-		st.batchNS.Add(int64(time.Since(start)))
-	}()
-	results := make([]outcome, len(batch))
-	err := w.inTx(w.ctx, func() error { return w.storeBatch(batch, results) })
-	if err != nil && len(batch) > 1 {
-		for i, p := range batch {
-			one := []*pending{p}
-			res := []outcome{{}}
-			if err := w.inTx(w.ctx, func() error { return w.storeBatch(one, res) }); err != nil {
-				results[i] = outcome{err: err}
-			} else {
-				results[i] = res[0]
-			}
-		}
-		err = nil
-	}
-	for i, p := range batch {
-		if err != nil {
-			p.done <- outcome{err: err}
-		} else {
-			p.done <- results[i]
-		}
-	}
-}
-
 // issueAgg collects one batch's changes to one issue.
 type issueAgg struct {
 	id       int64
@@ -491,6 +456,7 @@ type issueAgg struct {
 	tags     map[[2]string]*tagAgg
 	results  []int // indexes into the batch of this issue's stored events
 	stored   int64
+	newUsers int64 // distinct users not seen on the issue before
 }
 
 type tagAgg struct {
@@ -511,11 +477,15 @@ type eventKey struct {
 func (w *writer) storeBatch(batch []*pending, results []outcome) error {
 	ctx := w.ctx
 	st := &w.st
+	existing, err := w.existingEvents(ctx, batch)
+	if err != nil {
+		return err
+	}
 	hashes := map[hashKey]int64{}
 	seen := map[eventKey]int{} // event → index of its first occurrence in the batch
 	aggs := map[int64]*issueAgg{}
 	var order []*issueAgg
-	var inserted int64
+	var stored []int // indexes into batch of the events to insert, in order
 
 	for i, p := range batch {
 		ek := eventKey{p.projectID, p.eventID}
@@ -523,13 +493,9 @@ func (w *writer) storeBatch(batch []*pending, results []outcome) error {
 			results[i] = outcome{res: Result{IssueID: results[j].res.IssueID, Duplicate: true}}
 			continue
 		}
-		var existing int64
-		switch err := st.selDup.QueryRowContext(ctx, p.projectID, p.eventID).Scan(&existing); {
-		case err == nil:
-			results[i] = outcome{res: Result{IssueID: existing, Duplicate: true}}
+		if issue, ok := existing[ek]; ok {
+			results[i] = outcome{res: Result{IssueID: issue, Duplicate: true}}
 			continue
-		case !errors.Is(err, sql.ErrNoRows):
-			return wrap("look up event", err)
 		}
 		seen[ek] = i
 
@@ -580,28 +546,8 @@ func (w *writer) storeBatch(batch []*pending, results []outcome) error {
 			}
 			hashes[hashKey{p.projectID, h}] = issue
 		}
-
-		r, err := st.insEvent.ExecContext(ctx, p.projectID, issue, p.eventID, p.ts, p.recv, p.level, p.release,
-			p.dist, p.environment, p.platform, p.typ, p.title, p.message, p.userKey, p.txn, p.tagsJSON,
-			p.hashesJSON, p.bodySize, p.body)
-		if err != nil {
-			return wrap("insert event", err)
-		}
-		row, err := r.LastInsertId()
-		if err != nil {
-			return wrap("insert event", err)
-		}
-		for _, a := range p.attachments {
-			typ := a.AttachmentType
-			if typ == "" {
-				typ = "event.attachment"
-			}
-			if _, err := st.insAttachment.ExecContext(ctx, row, a.Name, a.ContentType, typ, len(a.Data), a.Data); err != nil {
-				return wrap("insert attachment", err)
-			}
-		}
-		inserted++
-		results[i] = outcome{res: Result{IssueID: issue, EventRow: row, NewIssue: isNew}}
+		stored = append(stored, i)
+		results[i] = outcome{res: Result{IssueID: issue, NewIssue: isNew}}
 
 		a := aggs[issue]
 		if a == nil {
@@ -645,14 +591,20 @@ func (w *writer) storeBatch(batch []*pending, results []outcome) error {
 		a.results = append(a.results, i)
 	}
 
+	if err := w.insertEvents(ctx, batch, stored, results); err != nil {
+		return err
+	}
+	if err := w.countAll(ctx, order); err != nil {
+		return err
+	}
 	for _, a := range order {
-		if err := w.applyIssue(ctx, a, batch, results); err != nil {
+		if err := w.applyIssue(ctx, a, results); err != nil {
 			return err
 		}
 	}
-	if inserted > 0 {
+	if n := int64(len(stored)); n > 0 {
 		var total int64
-		if err := st.bumpStored.QueryRowContext(ctx, inserted).Scan(&total); err != nil {
+		if err := st.bumpStored.QueryRowContext(ctx, n).Scan(&total); err != nil {
 			return wrap("count events", err)
 		}
 		if m := w.s.opts.MaxEvents; m > 0 && total > int64(m) {
@@ -662,31 +614,238 @@ func (w *writer) storeBatch(batch []*pending, results []outcome) error {
 	return nil
 }
 
-// applyIssue writes one issue's aggregated counts and status changes.
-func (w *writer) applyIssue(ctx context.Context, a *issueAgg, batch []*pending, results []outcome) error {
+// Statements over many rows at once: per-statement overhead (database/sql,
+// binding, the VDBE program) is most of the cost of a small row, so the
+// digest inserts and upserts up to rowsPerStmt rows in one statement.
+const rowsPerStmt = 64
+
+// existingEvents finds which events of the batch are already stored (by
+// project and event id), with their issues, in one query per chunk.
+func (w *writer) existingEvents(ctx context.Context, batch []*pending) (map[eventKey]int64, error) {
+	out := map[eventKey]int64{}
+	args := make([]any, 0, 2*rowsPerStmt)
+	for start := 0; start < len(batch); start += rowsPerStmt {
+		chunk := batch[start:min(len(batch), start+rowsPerStmt)]
+		args = args[:0]
+		for _, p := range chunk {
+			args = append(args, p.projectID, p.eventID)
+		}
+		stmt, err := w.multiStmt("dup", len(chunk), func(n int) string {
+			// A join, not a row-value IN, so that SQLite searches the
+			// unique index for each pair rather than scanning events.
+			return `SELECT e.project_id, e.event_id, e.issue_id FROM (VALUES ` + rowsOf(n, "(?, ?)") +
+				`) v JOIN events e ON e.project_id = v.column1 AND e.event_id = v.column2`
+		})
+		if err != nil {
+			return nil, wrap("look up events", err)
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, wrap("look up events", err)
+		}
+		for rows.Next() {
+			var k eventKey
+			var issue int64
+			if err := rows.Scan(&k.project, &k.id, &issue); err != nil {
+				rows.Close()
+				return nil, wrap("look up events", err)
+			}
+			out[k] = issue
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, wrap("look up events", err)
+		}
+	}
+	return out, nil
+}
+
+const eventInsertCols = 19
+
+// insertEvents inserts the events batch[idx...] and their attachments and
+// fills in their row ids.
+func (w *writer) insertEvents(ctx context.Context, batch []*pending, idx []int, results []outcome) error {
+	args := make([]any, 0, eventInsertCols*rowsPerStmt)
+	for start := 0; start < len(idx); start += rowsPerStmt {
+		chunk := idx[start:min(len(idx), start+rowsPerStmt)]
+		args = args[:0]
+		for _, i := range chunk {
+			p := batch[i]
+			args = append(args, p.projectID, results[i].res.IssueID, p.eventID, p.ts, p.recv, p.level, p.release,
+				p.dist, p.environment, p.platform, p.typ, p.title, p.message, p.userKey, p.txn, p.tagsJSON,
+				p.hashesJSON, p.bodySize, p.body)
+		}
+		stmt, err := w.multiStmt("event", len(chunk), func(n int) string {
+			return `INSERT INTO events(project_id, issue_id, event_id, timestamp, received, level, release, dist,
+				environment, platform, type, title, message, user_key, txn, tags, hashes, body_size, body) VALUES ` +
+				rowsOf(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		})
+		if err != nil {
+			return wrap("insert events", err)
+		}
+		r, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return wrap("insert events", err)
+		}
+		// The writer is the only one inserting and events has AUTOINCREMENT,
+		// so the rows of one statement get consecutive ids ending at the last.
+		last, err := r.LastInsertId()
+		if err != nil {
+			return wrap("insert events", err)
+		}
+		for k, i := range chunk {
+			row := last - int64(len(chunk)-1-k)
+			results[i].res.EventRow = row
+			for _, a := range batch[i].attachments {
+				typ := a.AttachmentType
+				if typ == "" {
+					typ = "event.attachment"
+				}
+				if _, err := w.st.insAttachment.ExecContext(ctx, row, a.Name, a.ContentType, typ, len(a.Data), a.Data); err != nil {
+					return wrap("insert attachment", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// countAll adds the batch's users, hours and tag values of every issue, and
+// sets each issue's newUsers.
+func (w *writer) countAll(ctx context.Context, issues []*issueAgg) error {
+	var args []any
+	var n int // rows in args
+
+	// Users: the rows actually inserted are the issue's new distinct users.
+	byID := make(map[int64]*issueAgg, len(issues))
+	for _, a := range issues {
+		byID[a.id] = a
+	}
+	usersSQL := func(n int) string {
+		return `INSERT INTO issue_users(issue_id, user_hash) VALUES ` + rowsOf(n, "(?, ?)") +
+			` ON CONFLICT DO NOTHING RETURNING issue_id`
+	}
+	execUsers := func() error {
+		if n == 0 {
+			return nil
+		}
+		stmt, err := w.multiStmt("users", n, usersSQL)
+		if err != nil {
+			return wrap("count users", err)
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return wrap("count users", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return wrap("count users", err)
+			}
+			byID[id].newUsers++
+		}
+		args, n = args[:0], 0
+		return wrap("count users", rows.Err())
+	}
+	for _, a := range issues {
+		for u := range a.users {
+			args = append(args, a.id, u)
+			if n++; n == rowsPerStmt {
+				if err := execUsers(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := execUsers(); err != nil {
+		return err
+	}
+
+	exec := func(what, key string, build func(n int) string) error {
+		if n == 0 {
+			return nil
+		}
+		stmt, err := w.multiStmt(key, n, build)
+		if err != nil {
+			return wrap(what, err)
+		}
+		_, err = stmt.ExecContext(ctx, args...)
+		args, n = args[:0], 0
+		return wrap(what, err)
+	}
+	hoursSQL := func(n int) string {
+		return `INSERT INTO issue_hourly(issue_id, hour, count) VALUES ` + rowsOf(n, "(?, ?, ?)") +
+			` ON CONFLICT(issue_id, hour) DO UPDATE SET count = count + excluded.count`
+	}
+	for _, a := range issues {
+		for h, c := range a.hours {
+			args = append(args, a.id, h, c)
+			if n++; n == rowsPerStmt {
+				if err := exec("count hours", "hours", hoursSQL); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := exec("count hours", "hours", hoursSQL); err != nil {
+		return err
+	}
+	tagsSQL := func(n int) string {
+		return `INSERT INTO issue_tag_values(issue_id, key, value, count, first_seen, last_seen) VALUES ` +
+			rowsOf(n, "(?, ?, ?, ?, ?, ?)") + ` ON CONFLICT(issue_id, key, value) DO UPDATE SET
+			count = count + excluded.count, first_seen = min(first_seen, excluded.first_seen),
+			last_seen = max(last_seen, excluded.last_seen)`
+	}
+	for _, a := range issues {
+		for k, t := range a.tags {
+			args = append(args, a.id, k[0], k[1], t.count, t.first, t.last)
+			if n++; n == rowsPerStmt {
+				if err := exec("count tags", "tags", tagsSQL); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return exec("count tags", "tags", tagsSQL)
+}
+
+// multiStmt returns the statement build(n) for n rows, prepared once.
+func (w *writer) multiStmt(key string, n int, build func(n int) string) (*sql.Stmt, error) {
+	k := multiKey{key, n}
+	if st, ok := w.multi[k]; ok {
+		return st, nil
+	}
+	st, err := w.conn.PrepareContext(w.ctx, build(n))
+	if err != nil {
+		return nil, err
+	}
+	w.multi[k] = st
+	return st, nil
+}
+
+type multiKey struct {
+	kind string
+	rows int
+}
+
+// rowsOf repeats a row of placeholders n times, comma-separated.
+func rowsOf(n int, row string) string {
+	var b strings.Builder
+	b.Grow(n * (len(row) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// applyIssue writes one issue's aggregated counts and status changes; its
+// users, hours and tags are already counted.
+func (w *writer) applyIssue(ctx context.Context, a *issueAgg, results []outcome) error {
 	st := &w.st
-	var newUsers int64
-	for u := range a.users {
-		r, err := st.insUser.ExecContext(ctx, a.id, u)
-		if err != nil {
-			return wrap("count users", err)
-		}
-		n, err := r.RowsAffected()
-		if err != nil {
-			return wrap("count users", err)
-		}
-		newUsers += n
-	}
-	for h, n := range a.hours {
-		if _, err := st.upHourly.ExecContext(ctx, a.id, h, n); err != nil {
-			return wrap("count hours", err)
-		}
-	}
-	for k, t := range a.tags {
-		if _, err := st.upTag.ExecContext(ctx, a.id, k[0], k[1], t.count, t.first, t.last); err != nil {
-			return wrap("count tags", err)
-		}
-	}
 	if !a.isNew {
 		if err := w.transition(ctx, a, results); err != nil {
 			return err
@@ -694,7 +853,7 @@ func (w *writer) applyIssue(ctx context.Context, a *issueAgg, batch []*pending, 
 	}
 	l := a.latest
 	var stored int64
-	if err := st.updIssue.QueryRowContext(ctx, a.count, newUsers, a.stored, a.minTS, l.ts, l.level, l.title,
+	if err := st.updIssue.QueryRowContext(ctx, a.count, a.newUsers, a.stored, a.minTS, l.ts, l.level, l.title,
 		l.culprit, l.typ, l.metadata, l.platform, a.lastRel, a.lastEnv, a.lastRel, a.id).Scan(&stored); err != nil {
 		return wrap("update issue", err)
 	}
