@@ -15,11 +15,9 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
-	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/cmd/cmdutil"
 	"github.com/snag-dev/snag/internal/config"
 	"github.com/snag-dev/snag/internal/iostreams"
-	"github.com/snag-dev/snag/local/grouping"
 	"github.com/snag-dev/snag/local/server"
 	"github.com/snag-dev/snag/local/store"
 	"github.com/snag-dev/snag/sourcemaps"
@@ -150,9 +148,7 @@ func run(ctx context.Context, opts *Options) error {
 		RateLimit:      opts.RateLimit,
 		DefaultProject: store.DefaultProjectID,
 		Unminifier:     unmin,
-		// Sentry's grouping, so that issues here are the issues Sentry would make.
-		Group:  func(ev *api.Event) []string { return grouping.Compute(ev, grouping.Options{}).Hashes },
-		Logger: slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:         slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 
 	bound := ln.Addr().String()

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -43,7 +41,6 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	if eventItem == nil && len(feedback) == 0 {
 		// Sessions, transactions, client reports, logs and attachments
 		// without their event: accepted and dropped.
-		// Sessions, transactions, client reports, logs...: accepted and dropped.
 		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
 		return
 	}
@@ -190,34 +187,6 @@ func applyDerived(ev *api.Event, d ingest.Derived) {
 	ev.Type, ev.Title, ev.Culprit = d.Type, d.Title, d.Culprit
 	md := d.Metadata
 	ev.Metadata = &md
-}
-
-// SimpleGroup is a stable grouping key for when no grouping is configured:
-// the exception type and the function and file of its innermost in-app
-// frame, else the message. It stands in until Sentry's grouping is wired.
-func SimpleGroup(ev *api.Event) []string {
-	h := md5.New()
-	if exs := ev.Exceptions(); len(exs) > 0 {
-		ex := exs[len(exs)-1]
-		h.Write([]byte(ex.Type))
-		if ex.Stacktrace != nil {
-			frames := ex.Stacktrace.Frames
-			for i := len(frames) - 1; i >= 0; i-- {
-				f := frames[i]
-				if f.InApp != nil && !*f.InApp {
-					continue
-				}
-				h.Write([]byte("\x00" + f.Function + "\x00" + orDefault(f.Module, f.Filename)))
-				break
-			}
-		}
-		if ex.Type == "" {
-			h.Write([]byte("\x00" + ex.Value))
-		}
-	} else {
-		h.Write([]byte("\x01" + ev.Message()))
-	}
-	return []string{hex.EncodeToString(h.Sum(nil))}
 }
 
 // UnminifyEvent maps the JavaScript frames of every exception and thread of

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/snag-dev/snag/api"
+	"github.com/snag-dev/snag/local/grouping"
 	"github.com/snag-dev/snag/local/ingest"
 	"github.com/snag-dev/snag/local/store"
 	"github.com/snag-dev/snag/sourcemaps"
@@ -43,7 +44,7 @@ type Config struct {
 	DefaultProject int64
 	// Unminifier maps JS frames before grouping; nil skips it.
 	Unminifier *sourcemaps.Unminifier
-	// Group computes hashes; nil uses a simple stable key.
+	// Group computes hashes; nil uses Sentry's grouping (local/grouping).
 	Group  Grouper
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -66,7 +67,8 @@ func New(st Store, cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	if cfg.Group == nil {
-		cfg.Group = SimpleGroup
+		// Sentry's grouping, so that issues here are the issues Sentry would make.
+		cfg.Group = func(ev *api.Event) []string { return grouping.Compute(ev, grouping.Options{}).Hashes }
 	}
 	if cfg.DefaultProject == 0 {
 		cfg.DefaultProject = 1
