@@ -29,17 +29,13 @@ func (s *Server) handleEnvelope(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	body, release, err := s.readBody(r, s.cfg.Limits.Envelope)
+	env, release, err := s.readEnvelope(r)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	defer release()
-	env, err := ingest.ParseEnvelope(body, s.cfg.Limits)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
+	// The envelope's dsn header may be the only carrier of the key.
 	if err := auth.CheckEnvelopeDSN(env.Header.DSN, uint64(project)); err != nil {
 		s.fail(w, err)
 		return
@@ -107,18 +103,28 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "the Spotlight stream accepts only local clients", "causes": []string{}})
 		return
 	}
-	body, release, err := s.readBody(r, s.cfg.Limits.Envelope)
+	env, release, err := s.readEnvelope(r)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	defer release()
+	s.accept(w, r, s.cfg.DefaultProject, env)
+}
+
+// readEnvelope reads and parses an envelope body. The envelope's payloads
+// point into a pooled buffer: call release once the request is answered.
+func (s *Server) readEnvelope(r *http.Request) (*ingest.Envelope, func(), error) {
+	body, release, err := s.readBody(r, s.cfg.Limits.Envelope)
+	if err != nil {
+		return nil, nil, err
+	}
 	env, err := ingest.ParseEnvelope(body, s.cfg.Limits)
 	if err != nil {
-		s.fail(w, err)
-		return
+		release()
+		return nil, nil, err
 	}
-	s.accept(w, r, s.cfg.DefaultProject, env)
+	return env, release, nil
 }
 
 // routeProject reads {project_id}: a positive integer, as Relay requires.
