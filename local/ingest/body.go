@@ -76,24 +76,6 @@ func ReadBody(dst []byte, r io.Reader, contentEncoding string, limit int64) ([]b
 	return dst, nil
 }
 
-// DecodeBody is ReadBody for a body already in memory.
-func DecodeBody(raw []byte, contentEncoding string, limit int64) ([]byte, error) {
-	enc, err := ParseEncoding(contentEncoding)
-	if err != nil {
-		return nil, err
-	}
-	if enc == Identity {
-		if limit > 0 && int64(len(raw)) > limit {
-			return nil, tooLarge("request body", limit)
-		}
-		if len(raw) == 0 {
-			return nil, newError(ErrEmptyBody, http.StatusBadRequest, ErrEmptyBody.Error())
-		}
-		return raw, nil
-	}
-	return ReadBody(make([]byte, 0, 4*len(raw)+512), bytes.NewReader(raw), contentEncoding, limit)
-}
-
 func tooLarge(what string, limit int64) *Error {
 	return newError(ErrTooLarge, http.StatusRequestEntityTooLarge, what+" exceeded size limit",
 		"limit is "+strconv.FormatInt(limit, 10)+" bytes")

@@ -41,20 +41,6 @@ func Classify(itemType string) Kind {
 	return KindDrop
 }
 
-// KnownItemType reports whether Relay knows the item type; unknown types
-// are still accepted (and dropped).
-func KnownItemType(t string) bool {
-	switch t {
-	case "event", "transaction", "security", "attachment", "form_data", "raw_security", "nel",
-		"unreal_report", "user_report", "feedback", "session", "sessions", "statsd",
-		"metric_buckets", "client_report", "profile", "replay_event", "replay_recording",
-		"replay_video", "check_in", "log", "otel_log", "trace_metric", "span", "otel_span",
-		"profile_chunk", "profile_chunk_ui", "metric_meta":
-		return true
-	}
-	return false
-}
-
 // Rate-limit data categories (protocol.md §2).
 const (
 	CategoryDefault        = "default"

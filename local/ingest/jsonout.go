@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/json"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
@@ -180,6 +179,3 @@ func numberString(v *fastjson.Value) string {
 	}
 	return string(b)
 }
-
-// floatString formats f like a JSON number.
-func floatString(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
