@@ -150,15 +150,7 @@ func runResolve(ctx context.Context, opts *ResolveOptions) error {
 	fmt.Fprintf(out, "%s %s:%d:%d%s\n", cs.Bold("Original:"), r.Filename, r.Line, r.Column, name)
 	if r.ContextLine != "" && opts.Context > 0 {
 		fmt.Fprintln(out)
-		first := r.Line - len(r.PreContext)
-		width := len(strconv.Itoa(r.Line + len(r.PostContext)))
-		for i, l := range r.PreContext {
-			fmt.Fprintf(out, "  %*d | %s\n", width, first+i, l)
-		}
-		fmt.Fprintf(out, "%s %*d | %s\n", cs.Red(">"), width, r.Line, r.ContextLine)
-		for i, l := range r.PostContext {
-			fmt.Fprintf(out, "  %*d | %s\n", width, r.Line+1+i, l)
-		}
+		cmdutil.WriteSourceContext(out, "", r.MappedFrame, cs)
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc"
@@ -206,29 +205,13 @@ func runTrace(opts *Options, u *sourcemaps.Unminifier, text string) error {
 		b.WriteString(rendered)
 		b.WriteByte('\n')
 		if opts.Context > 0 && m.ContextLine != "" {
-			writeContext(&b, line.Indent()+"    ", m, cs)
+			cmdutil.WriteSourceContext(&b, line.Indent()+"    ", m, cs)
 		}
 	}
 	if _, err := io.Out.Write([]byte(b.String())); err != nil {
 		return err
 	}
 	return summarize(opts, frames, mapped)
-}
-
-// writeContext prints the source around a frame with line numbers, the
-// frame's own line marked with ">".
-func writeContext(b *strings.Builder, indent string, m sourcemaps.MappedFrame, cs *iostreams.ColorScheme) {
-	first := m.Line - len(m.PreContext)
-	last := m.Line + len(m.PostContext)
-	width := len(strconv.Itoa(last))
-	num := func(n int) string { return fmt.Sprintf("%*d", width, n) }
-	for i, l := range m.PreContext {
-		fmt.Fprintf(b, "%s  %s %s %s\n", indent, cs.Gray(num(first+i)), cs.Gray("|"), l)
-	}
-	fmt.Fprintf(b, "%s%s %s %s %s\n", indent, cs.Red(">"), num(m.Line), cs.Gray("|"), cs.Bold(m.ContextLine))
-	for i, l := range m.PostContext {
-		fmt.Fprintf(b, "%s  %s %s %s\n", indent, cs.Gray(num(m.Line+1+i)), cs.Gray("|"), l)
-	}
 }
 
 // mappable says whether a frame could have a sourcemap: builtins and Node's
@@ -299,7 +282,7 @@ func runEvent(opts *Options, u *sourcemaps.Unminifier, input []byte, name string
 		}
 		fmt.Fprintf(&b, "  at %s (%s:%d:%d)\n", orDefault(m.Function, "<anonymous>"), m.Filename, m.Line, m.Column)
 		if opts.Context > 0 && m.ContextLine != "" {
-			writeContext(&b, "      ", m, cs)
+			cmdutil.WriteSourceContext(&b, "      ", m, cs)
 		}
 	}
 	if len(results) == 0 {
