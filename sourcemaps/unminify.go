@@ -121,7 +121,7 @@ func (u *Unminifier) Unminify(frames []FrameRef) []MappedFrame {
 			out[i].Reason = "no file position to map"
 			continue
 		}
-		loc, attempts, reason := u.find(f)
+		loc, attempts, reason := u.find(f, u.LocalFiles)
 		out[i].Attempts = attempts
 		if loc == nil {
 			out[i].Reason = reason
@@ -277,8 +277,9 @@ func qualify(minified, name string) string {
 	return name
 }
 
-// find looks for the frame's map, recording each attempt.
-func (u *Unminifier) find(f FrameRef) (*location, []Attempt, string) {
+// find looks for the frame's map, recording each attempt. local allows the
+// frame's own path on this machine.
+func (u *Unminifier) find(f FrameRef, local bool) (*location, []Attempt, string) {
 	var attempts []Attempt
 	try := func(a Attempt) { attempts = append(attempts, a) }
 
@@ -304,7 +305,7 @@ func (u *Unminifier) find(f FrameRef) (*location, []Attempt, string) {
 		file File
 	}
 	var candidates []jsFile
-	if u.LocalFiles {
+	if local {
 		if p, ok := localPath(f.URL); ok {
 			candidates = append(candidates, jsFile{fsys: OSDir(filepath.Dir(p)), name: filepath.Base(p), desc: p})
 			try(Attempt{Method: "local-file", Target: p, Found: p})
@@ -372,7 +373,7 @@ func (u *Unminifier) find(f FrameRef) (*location, []Attempt, string) {
 	}
 
 	// Last, a map named after the frame's file.
-	if u.LocalFiles {
+	if local {
 		if p, ok := localPath(f.URL); ok {
 			if _, err := os.Stat(p + ".map"); err == nil {
 				try(Attempt{Method: "map-file", Target: p + ".map", Found: p + ".map"})
@@ -391,7 +392,7 @@ func (u *Unminifier) find(f FrameRef) (*location, []Attempt, string) {
 		try(a)
 	}
 	reason := "no sourcemap found"
-	if u.Dirs == nil && !u.LocalFiles {
+	if u.Dirs == nil && !local {
 		reason = "no sourcemap found: pass --maps with the build output directory"
 	}
 	return nil, attempts, reason
@@ -797,7 +798,8 @@ func (u *Unminifier) ResolveFile(path string, line, column int) (Resolution, err
 	if isJSName(abs) {
 		var attempts []Attempt
 		var reason string
-		loc, attempts, reason = u.findLocal(abs)
+		// The JS file was named on this machine: look beside it.
+		loc, attempts, reason = u.find(FrameRef{URL: abs, Line: 1}, true)
 		if loc == nil {
 			return Resolution{MappedFrame: MappedFrame{Attempts: attempts}}, fmt.Errorf("%s: %s", path, reason)
 		}
@@ -829,11 +831,4 @@ func (u *Unminifier) ResolveFile(path string, line, column int) (Resolution, err
 	u.fill(&r.MappedFrame, lm, o, FrameRef{Line: line, Column: column})
 	r.Function = r.Name
 	return r, nil
-}
-
-// findLocal finds the map of a JS file on disk.
-func (u *Unminifier) findLocal(abs string) (*location, []Attempt, string) {
-	local := &Unminifier{LocalFiles: true}
-	loc, attempts, reason := local.find(FrameRef{URL: abs, Line: 1})
-	return loc, attempts, reason
 }
