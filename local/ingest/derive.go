@@ -3,6 +3,7 @@ package ingest
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/snag-dev/snag/api"
 )
@@ -57,6 +58,9 @@ func Derive(ev *api.Event) Derived {
 		d.Culprit = generateCulprit(ev)
 	}
 	d.Culprit = truncateChars(d.Culprit, maxCulpritChars, "...")
+	// The stored JSON writes each invalid byte as U+FFFD; the derived
+	// strings must read the same, or normalizing twice disagrees.
+	d.Title, d.Culprit = validUTF8(d.Title), validUTF8(d.Culprit)
 	return d
 }
 
@@ -288,4 +292,22 @@ func UserKey(u *api.EventUser) string {
 		return "ip:" + u.IPAddress
 	}
 	return ""
+}
+
+// validUTF8 replaces each invalid byte with U+FFFD, as the JSON writer does.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
