@@ -33,6 +33,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/snag-dev/snag/local/store"
 )
 
 func main() {
@@ -41,6 +43,9 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	null := flag.Bool("null", true, "also measure the loopback ceiling against a server that stores nothing")
 	nullServe := flag.String("null-server", "", "internal: run the null server on this address")
+	cpuprofile := flag.String("cpuprofile", "", "run the server in this process and write a CPU profile of the load to `file`")
+	window := flag.Duration("batch-window", 0, "with -cpuprofile: the store's BatchWindow")
+	delay := flag.Duration("digest-delay", 0, "with -cpuprofile: the store's DigestDelay (0: its default)")
 	flag.Parse()
 	if *nullServe != "" {
 		runNullServer(*nullServe)
@@ -54,6 +59,13 @@ func main() {
 	tmp, err := os.MkdirTemp("", "snag-ingest-")
 	check(err)
 	defer os.RemoveAll(tmp)
+	if *cpuprofile != "" {
+		bodies, raw := generate(int(duration.Seconds()*8000)+1000, target)
+		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average; server in process\n", raw, avg(bodies))
+		res := profileInProcess(store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
+		res.print("snag server in process (stored, acknowledged after commit)")
+		return
+	}
 	bin := filepath.Join(tmp, "snag")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/snag")
 	build.Stderr = os.Stderr
