@@ -152,6 +152,9 @@ func StatsBuckets(period string) (width time.Duration, n int, ok bool) {
 	return 0, 0, false
 }
 
+// maxStatsPeriod bounds a period far beyond any retention.
+const maxStatsPeriod = 100 * 365 * 24 * time.Hour
+
 // ParseStatsPeriod reads Sentry's period syntax: a positive number and one
 // of s, m, h, d, w ("24h", "14d").
 func ParseStatsPeriod(p string) (time.Duration, error) {
@@ -173,12 +176,15 @@ func ParseStatsPeriod(p string) (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("stats period %q: unknown unit %q (want s, m, h, d or w)", p, p[len(p)-1:])
 	}
-	n := 0
+	n := int64(0)
 	for _, c := range p[:len(p)-1] {
-		if c < '0' || c > '9' || n > 1e6 {
+		if c < '0' || c > '9' {
 			return 0, fmt.Errorf("stats period %q: want a number and a unit (s, m, h, d, w), e.g. 24h", p)
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
+		if n > int64(maxStatsPeriod/unit) {
+			return 0, fmt.Errorf("stats period %q is longer than %d days", p, maxStatsPeriod/(24*time.Hour))
+		}
 	}
 	if n == 0 {
 		return 0, fmt.Errorf("stats period %q must be positive", p)

@@ -287,18 +287,29 @@ func (b *Backend) IssueEvents(ctx context.Context, issueID string, full bool, op
 			out.Items = append(out.Items, *ev)
 			continue
 		}
-		ev, err := APIEvent(e)
+		ev, err := summaryEvent(e, summary)
 		if err != nil {
 			return nil, err
-		}
-		ev.Culprit, ev.Metadata = summary.Culprit, summary.Metadata
-		if summary.Metadata.Filename != "" {
-			f := summary.Metadata.Filename
-			ev.Location = &f
 		}
 		out.Items = append(out.Items, *ev)
 	}
 	return out, nil
+}
+
+// summaryEvent renders a listed event (no body), with the culprit and
+// metadata of its issue, which its row does not hold.
+func summaryEvent(e Event, is api.Issue) (*api.IssueEvent, error) {
+	e.Body = nil
+	ev, err := APIEvent(e)
+	if err != nil {
+		return nil, err
+	}
+	ev.Culprit, ev.Metadata = is.Culprit, is.Metadata
+	if is.Metadata.Filename != "" {
+		f := is.Metadata.Filename
+		ev.Location = &f
+	}
+	return ev, nil
 }
 
 // Event returns a full event by id, from any project (or the backend's).
@@ -326,14 +337,15 @@ func (b *Backend) IssueHashes(ctx context.Context, issueID string) ([]api.GroupH
 		return nil, err
 	}
 	out := make([]api.GroupHash, 0, len(hashes))
+	summary := APIIssue(is, "")
 	for _, h := range hashes {
 		gh := api.GroupHash{ID: h}
 		e, err := b.s.oneEvent(ctx, "latest event of hash "+h, `WHERE issue_id = ? AND EXISTS
 			(SELECT 1 FROM json_each(events.hashes) WHERE value = ?) ORDER BY id DESC LIMIT 1`, is.ID, h)
 		switch {
 		case err == nil:
-			e.Body = nil // a summary, as Sentry sends without full=true
-			if gh.LatestEvent, err = APIEvent(e); err != nil {
+			// A summary, as Sentry sends without full=true.
+			if gh.LatestEvent, err = summaryEvent(e, summary); err != nil {
 				return nil, err
 			}
 		case !errors.Is(err, ErrNotFound):
