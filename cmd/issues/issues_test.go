@@ -15,6 +15,7 @@ import (
 	"github.com/snag-dev/snag/cmd/root"
 	"github.com/snag-dev/snag/internal/golden"
 	"github.com/snag-dev/snag/internal/iostreams"
+	"github.com/snag-dev/snag/local/store"
 	"github.com/snag-dev/snag/local/store/storetest"
 )
 
@@ -286,5 +287,42 @@ func TestRemoteAuthError(t *testing.T) {
 	res := r.snag(t, "issues", "resolve", "WEB-1A")
 	if res.code != root.ExitAuth || !strings.Contains(res.errOut, "Invalid token") {
 		t.Errorf("exit %d %q", res.code, res.errOut)
+	}
+}
+
+func TestViewMaps(t *testing.T) {
+	r := seeded(t)
+	st, err := store.Open(context.Background(), r.env["SNAG_DB"], store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Submit(t, st, storetest.Now, `{"event_id":"e1000000000000000000000000000001","platform":"javascript",
+	  "exception":{"values":[{"type":"a","value":"discount BROKEN exceeds 50%","stacktrace":{"frames":[
+	    {"abs_path":"https://shop.example/assets/main.min.js","function":"c.checkout","lineno":2,"colno":548},
+	    {"abs_path":"https://shop.example/assets/main.min.js","function":"$","lineno":1,"colno":577}]}}]}}`)
+	st.Close()
+	esbuild := filepath.Join("..", "..", "sourcemaps", "testdata", "bundles", "esbuild")
+
+	res := r.snag(t, "issues", "view", "DEFAULT-3")
+	if res.code != 0 || !strings.Contains(res.out, "at $ (/assets/main.min.js:1:577)") {
+		t.Fatalf("minified: exit %d %s%s", res.code, res.errOut, res.out)
+	}
+	res = r.snag(t, "issues", "view", "DEFAULT-3", "--maps", esbuild)
+	if res.code != 0 || !strings.Contains(res.out, "(src/pricing.js:21:11)") || !strings.Contains(res.out, "> 21 |") {
+		t.Errorf("mapped: exit %d %s%s", res.code, res.errOut, res.out)
+	}
+	res = r.snag(t, "issues", "view", "DEFAULT-3", "--maps", esbuild, "--json")
+	var v struct {
+		Event api.IssueEvent `json:"event"`
+	}
+	if err := json.Unmarshal([]byte(res.out), &v); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := v.Event.MainException()
+	if err != nil || ex.RawStacktrace == nil || ex.RawStacktrace.Frames[1].Function != "$" || ex.Stacktrace.Frames[1].Filename != "src/pricing.js" {
+		t.Errorf("json: %+v, %v", ex, err)
+	}
+	if res := r.snag(t, "issues", "view", "DEFAULT-3", "--maps", "/nonexistent"); res.code != 2 {
+		t.Errorf("bad --maps: exit %d", res.code)
 	}
 }

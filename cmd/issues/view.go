@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +30,7 @@ type ViewOptions struct {
 
 	ID    string
 	Event string // an event id, or latest / oldest
+	Maps  []string
 	JSON  bool
 }
 
@@ -51,7 +54,8 @@ func NewCmdView(f *cmdutil.Factory, runF func(context.Context, *ViewOptions) err
 			latest event (or the one --event names): the exception with its stack trace, innermost
 			frame first, with source lines around in-app frames, then the breadcrumbs, request,
 			user and contexts. Frames are shown as stored: unminified when Sentry or 'snag serve'
-			found their sourcemaps ('snag sourcemaps explain' says why a frame was not).
+			found their sourcemaps ('snag sourcemaps explain' says why a frame was not). With
+			--maps, frames still minified are mapped with the sourcemaps in those directories.
 
 			The issue is named by numeric id or short id. --event takes an event id, latest or
 			oldest; the output names the issue's older and newer events to step through them.
@@ -61,11 +65,17 @@ func NewCmdView(f *cmdutil.Factory, runF func(context.Context, *ViewOptions) err
 		Example: cmdutil.Examples(
 			"snag issues view DEFAULT-1",
 			"snag issues view 4127 --event oldest",
+			"snag issues view DEFAULT-3 --maps dist/",
 			"snag issues view WEB-1A --json | jq '.event.entries[] | select(.type == \"breadcrumbs\")'",
 		),
 		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
+			for _, d := range opts.Maps {
+				if st, err := os.Stat(d); err != nil || !st.IsDir() {
+					return cmdutil.FlagErrorf("--maps %s: not a directory", d)
+				}
+			}
 			opts.Backend = backendOpener(f, cmd, &target)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -74,6 +84,7 @@ func NewCmdView(f *cmdutil.Factory, runF func(context.Context, *ViewOptions) err
 		},
 	}
 	cmd.Flags().StringVar(&opts.Event, "event", api.EventLatest, "Event to show: an event id, latest or oldest")
+	cmd.Flags().StringArrayVar(&opts.Maps, "maps", nil, "Directory with built JS files and sourcemaps, to map frames still minified (repeatable)")
 	cmdutil.AddJSONFlag(cmd, &opts.JSON)
 	cmdutil.AddTargetFlags(cmd, &target)
 	return cmd
@@ -105,6 +116,11 @@ func runView(ctx context.Context, opts *ViewOptions) error {
 	}
 	if v.Tags == nil {
 		v.Tags = []api.IssueTag{}
+	}
+	if v.Event != nil && len(opts.Maps) > 0 {
+		if err := unminifyEvent(v.Event, opts.Maps); err != nil {
+			return err
+		}
 	}
 	if opts.JSON {
 		return cmdutil.WriteJSON(opts.IO.Out, v)
@@ -521,4 +537,101 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// unminifyEvent maps the frames of ev's exceptions that are still minified
+// with the sourcemaps under dirs, keeping the minified frames in
+// rawStacktrace as Sentry does.
+func unminifyEvent(ev *api.IssueEvent, dirs []string) error {
+	roots := make([]fs.FS, len(dirs))
+	for i, d := range dirs {
+		roots[i] = sourcemaps.OSDir(d)
+	}
+	d, err := sourcemaps.NewDirs(roots...)
+	if err != nil {
+		return err
+	}
+	u := &sourcemaps.Unminifier{Dirs: d, Context: 5}
+	defer u.Close()
+	debugIDs := map[string]string{}
+	var meta struct {
+		Images []struct {
+			CodeFile string `json:"code_file"`
+			DebugID  string `json:"debug_id"`
+		} `json:"images"`
+	}
+	if _, err := ev.DecodeEntry("debugmeta", &meta); err == nil {
+		for _, img := range meta.Images {
+			debugIDs[img.CodeFile] = strings.ToLower(img.DebugID)
+		}
+	}
+	for i, en := range ev.Entries {
+		if en.Type != api.EntryException {
+			continue
+		}
+		var ex api.ExceptionEntry
+		if err := json.Unmarshal(en.Data, &ex); err != nil {
+			return fmt.Errorf("event %s: decoding the exception entry: %w", ev.EventID, err)
+		}
+		changed := false
+		for j := range ex.Values {
+			st := ex.Values[j].Stacktrace
+			if st == nil || ex.Values[j].RawStacktrace != nil || len(st.Frames) == 0 {
+				continue
+			}
+			frames := st.Frames
+			refs := make([]sourcemaps.FrameRef, len(frames))
+			for k, f := range frames {
+				url := orDefault(f.AbsPath, f.Filename)
+				ref := sourcemaps.FrameRef{URL: url, Function: f.Function, DebugID: debugIDs[url]}
+				if f.LineNo != nil {
+					ref.Line = *f.LineNo
+				}
+				if f.ColNo != nil {
+					ref.Column = *f.ColNo
+				}
+				refs[len(frames)-1-k] = ref // innermost first
+			}
+			mapped := u.Unminify(refs)
+			out := slices.Clone(frames)
+			hit := false
+			for k := range out {
+				m := mapped[len(frames)-1-k]
+				if !m.Mapped {
+					continue
+				}
+				hit = true
+				line, col := m.Line, m.Column
+				nf := &out[k]
+				nf.Function, nf.Filename, nf.AbsPath = m.Function, m.Filename, m.AbsPath
+				nf.LineNo, nf.ColNo, nf.InApp = &line, &col, m.InApp
+				nf.Context = nil
+				if m.ContextLine == "" && len(m.PreContext) == 0 {
+					continue // the map has no source for it
+				}
+				for n, l := range m.PreContext {
+					nf.Context = append(nf.Context, api.ContextLine{LineNo: line - len(m.PreContext) + n, Text: l})
+				}
+				nf.Context = append(nf.Context, api.ContextLine{LineNo: line, Text: m.ContextLine})
+				for n, l := range m.PostContext {
+					nf.Context = append(nf.Context, api.ContextLine{LineNo: line + 1 + n, Text: l})
+				}
+			}
+			if hit {
+				raw := *st
+				mappedStack := raw
+				mappedStack.Frames = out
+				ex.Values[j].RawStacktrace, ex.Values[j].Stacktrace = &raw, &mappedStack
+				changed = true
+			}
+		}
+		if changed {
+			b, err := json.Marshal(ex)
+			if err != nil {
+				return err
+			}
+			ev.Entries[i].Data = b
+		}
+	}
+	return nil
 }
