@@ -48,6 +48,9 @@ type Config struct {
 	Group  Grouper
 	Logger *slog.Logger
 	Now    func() time.Time
+	// API tunes the web API (/api/0/), served when the store is a
+	// *store.Store.
+	API APIConfig
 }
 
 // Server answers SDKs.
@@ -56,6 +59,7 @@ type Server struct {
 	cfg     Config
 	limiter *limiter
 	log     *slog.Logger
+	api     *webAPI // nil without a *store.Store
 }
 
 // New returns a server in front of st.
@@ -77,7 +81,11 @@ func New(st Store, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+	s := &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+	if ls, ok := st.(*store.Store); ok {
+		s.api = newWebAPI(ls, cfg.API, log, cfg.Now)
+	}
+	return s
 }
 
 // Handler is the server's routes.
@@ -93,6 +101,9 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	if s.api != nil {
+		return withServerHeader(s.api.withWebAPI(mux))
+	}
 	return withServerHeader(mux)
 }
 
@@ -126,7 +137,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err := srv.Shutdown(sctx)
+	if s.api != nil {
+		s.api.close() // assemblies under way stop; their chunks stay for a retry
+	}
+	if err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

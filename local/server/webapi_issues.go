@@ -1,0 +1,3 @@
+package server
+
+func (a *webAPI) issueRoutes(handle func(string, apiHandler)) {}
