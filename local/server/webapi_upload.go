@@ -32,9 +32,9 @@ import (
 
 // Limits the chunk options announce, Sentry's own except where noted.
 const (
-	chunkSize        = 8 << 20
-	chunksPerRequest = 64
-	maxRequestSize   = 32 << 20
+	chunkSize         = 8 << 20
+	chunksPerRequest  = 64
+	maxRequestSize    = 32 << 20
 	uploadConcurrency = 8
 	// DefaultMaxBundleSize caps an artifact bundle: it is assembled in
 	// memory (Sentry allows 2 GiB; a local bundle of maps is far smaller).
