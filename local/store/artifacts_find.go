@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/snag-dev/snag/sourcemaps"
+)
+
+// ArtifactFind selects index rows for ingest-time lookups: by DebugID, or
+// by Release + Dist and any of URLs. Types, when given, narrows either.
+type ArtifactFind struct {
+	ProjectID int64
+	DebugID   string
+	Release   string
+	Dist      string
+	URLs      []string
+	Types     []string
+}
+
+// ArtifactHit is an index row with what identifies its bundle's content:
+// a bundle replaced under the same id gets a new Version, so caches keyed
+// by it never serve the old files.
+type ArtifactHit struct {
+	ArtifactRef
+	Checksum string
+	Size     int64
+}
+
+// Version identifies the bundle's stored content.
+func (h ArtifactHit) Version() string {
+	return fmt.Sprintf("%d:%d:%d:%s", h.Bundle, h.Created.UnixMilli(), h.Size, h.Checksum)
+}
+
+// maxFindURLs bounds the URLs of one ArtifactFind (a frame has a handful of
+// candidates).
+const maxFindURLs = 64
+
+// FindArtifacts finds index rows, newest bundle first, in one query: the
+// debug-ID lookup, or the release + dist lookup over all of a frame's
+// candidate URLs at once.
+func (s *Store) FindArtifacts(ctx context.Context, q ArtifactFind) ([]ArtifactHit, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	where := []string{"b.project_id = ?"}
+	args := []any{q.ProjectID}
+	// The explicit "<> ''" terms let SQLite use the partial indexes.
+	switch {
+	case q.DebugID != "":
+		where = append(where, "x.debug_id = ?", "x.debug_id <> ''")
+		args = append(args, strings.ToLower(q.DebugID))
+	case q.Release != "" && len(q.URLs) > 0:
+		if len(q.URLs) > maxFindURLs {
+			return nil, fmt.Errorf("%w: %d URLs in one artifact lookup (limit %d)", ErrInvalid, len(q.URLs), maxFindURLs)
+		}
+		where = append(where, "x.release = ?", "x.release <> ''", "x.dist = ?",
+			"x.url IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.URLs)), ",")+")")
+		args = append(args, q.Release, q.Dist)
+		for _, u := range q.URLs {
+			args = append(args, u)
+		}
+	default:
+		return nil, fmt.Errorf("%w: artifact lookup needs a debug id, or a release and URLs", ErrInvalid)
+	}
+	if len(q.Types) > 0 {
+		where = append(where, "x.type IN ("+strings.TrimSuffix(strings.Repeat("?,", len(q.Types)), ",")+")")
+		for _, t := range q.Types {
+			args = append(args, t)
+		}
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT b.id, b.bundle_id, b.created, b.checksum, b.size,
+		x.debug_id, x.url, x.release, x.dist, x.type
+		FROM artifact_index x JOIN artifact_bundles b ON b.id = x.bundle
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY b.created DESC, b.id DESC, x.rowid`, args...)
+	if err != nil {
+		return nil, wrap("find artifacts", err)
+	}
+	defer rows.Close()
+	var out []ArtifactHit
+	for rows.Next() {
+		var h ArtifactHit
+		var created int64
+		if err := rows.Scan(&h.Bundle, &h.BundleID, &created, &h.Checksum, &h.Size,
+			&h.DebugID, &h.URL, &h.Release, &h.Dist, &h.Type); err != nil {
+			return nil, wrap("find artifacts", err)
+		}
+		h.Created = fromMS(created)
+		out = append(out, h)
+	}
+	return out, wrap("find artifacts", rows.Err())
+}
+
+// ArtifactEntriesOf lists the index rows for a bundle read with
+// sourcemaps.OpenBundle: one per file, with its debug ID and URL, under
+// the bundle's release and dist.
+func ArtifactEntriesOf(b *sourcemaps.BundleArchive) []ArtifactEntry {
+	out := make([]ArtifactEntry, 0, len(b.Manifest.Files))
+	for _, e := range b.Entries() {
+		out = append(out, ArtifactEntry{
+			DebugID: e.DebugID(), URL: e.URL, Type: e.Type,
+			Release: b.Manifest.Release, Dist: b.Manifest.Dist,
+		})
+	}
+	return out
+}
