@@ -27,7 +27,10 @@ type IssueListOptions struct {
 	// Start/End.
 	StatsPeriod string
 	Start, End  time.Time
-	Environment []string
+	// GroupStatsPeriod picks each issue's stats series: "24h" (Sentry's
+	// default when unset) or "14d"; Collapse "stats" drops it.
+	GroupStatsPeriod string
+	Environment      []string
 	// Project restricts an organization list to these numeric project ids
 	// ("-1" is all projects). Ignored by project-scoped lists.
 	Project  []string
@@ -51,6 +54,9 @@ func (o IssueListOptions) values(orgScoped bool) url.Values {
 	}
 	if !o.End.IsZero() {
 		q.Set("end", o.End.UTC().Format(time.RFC3339))
+	}
+	if o.GroupStatsPeriod != "" {
+		q.Set("groupStatsPeriod", o.GroupStatsPeriod)
 	}
 	for _, env := range o.Environment {
 		q.Add("environment", env)
