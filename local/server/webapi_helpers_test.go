@@ -20,6 +20,7 @@ import (
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/store"
+	"github.com/snag-dev/snag/sourcemaps"
 )
 
 // apiEnv is the server on loopback in front of a real store, with its token
@@ -222,11 +223,20 @@ func chunkBody(t *testing.T, parts ...[2][]byte) ([]byte, string) {
 	return buf.Bytes(), mw.FormDataContentType()
 }
 
-// testBundle is a small valid bundle with one JS file and its map.
+// testBundle is a small valid bundle with one JS file and its map, as
+// snag's own writer builds it.
 func testBundle(t *testing.T, js string) []byte {
-	return makeBundle(t, "242a996b-ffd5-5df4-842f-76b8515c1d66", "", []bundleFile{
-		{path: "files/_/_/app.js", typ: "minified_source", url: "~/app.js", debugID: "a4e806a5-1f03-5d3e-bd90-a20021f5091c", data: js},
-		{path: "files/_/_/app.js.map", typ: "source_map", url: "~/app.js.map", debugID: "a4e806a5-1f03-5d3e-bd90-a20021f5091c",
-			data: `{"version":3,"sources":["a.ts"],"names":[],"mappings":"AAAA"}`},
-	}, nil)
+	t.Helper()
+	const id = "a4e806a5-1f03-5d3e-bd90-a20021f5091c"
+	var buf bytes.Buffer
+	_, err := sourcemaps.WriteBundle(&buf, sourcemaps.BundleAttributes{Org: "local"}, []sourcemaps.BundleFile{
+		{URL: "~/app.js", Type: sourcemaps.BundleMinifiedSource, Headers: map[string]string{"debug-id": id, "sourcemap": "app.js.map"},
+			Content: []byte(js)},
+		{URL: "~/app.js.map", Type: sourcemaps.BundleSourceMap, Headers: map[string]string{"debug-id": id},
+			Content: []byte(`{"version":3,"sources":["a.ts"],"names":[],"mappings":"AAAA"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

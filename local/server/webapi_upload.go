@@ -21,6 +21,7 @@ import (
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/store"
+	"github.com/snag-dev/snag/sourcemaps"
 )
 
 // Sourcemap upload, as Sentry's chunk-upload and artifactbundle/assemble
@@ -68,7 +69,7 @@ type uploads struct {
 	maxFile  int64
 	ttl      time.Duration
 	wait     time.Duration
-	limits   bundleLimits
+	limits   sourcemaps.BundleLimits
 	dirOnce  sync.Once
 	dir      string
 	dirErr   error
@@ -82,7 +83,7 @@ type uploads struct {
 
 func newUploads(a *webAPI) *uploads {
 	u := &uploads{a: a, maxFile: a.cfg.MaxFileSize, ttl: a.cfg.ChunkTTL, wait: a.cfg.AssembleWait,
-		limits: defaultBundleLimits, jobs: map[string]*assembleJob{}}
+		limits: sourcemaps.DefaultBundleLimits(), jobs: map[string]*assembleJob{}}
 	if u.maxFile <= 0 {
 		u.maxFile = DefaultMaxBundleSize
 	}
@@ -653,7 +654,9 @@ func (a *webAPI) storeBundle(ctx context.Context, t *assembleTarget, data []byte
 	}
 	bundleID := m.DebugID
 	if bundleID == "" {
-		bundleID, _ = normalizeDebugID(t.checksum[:32])
+		// As Sentry does, an id from the checksum.
+		c := t.checksum
+		bundleID = c[:8] + "-" + c[8:12] + "-" + c[12:16] + "-" + c[16:20] + "-" + c[20:32]
 	}
 	for _, p := range t.projects {
 		if _, err := a.st.InsertArtifactBundle(ctx, store.ArtifactBundle{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/store"
+	"github.com/snag-dev/snag/sourcemaps"
 )
 
 const fixtureUploads = "../../../shared/fixtures/sentry-cli-upload"
@@ -452,10 +453,10 @@ func TestWebAPIBadBundles(t *testing.T) {
 	}{
 		{"dot-dot entry", func(t *testing.T) []byte {
 			return makeBundle(t, "", "", []bundleFile{js}, map[string]string{"files/../../evil.js": "x"})
-		}, "contains .."},
+		}, `".." segment`},
 		{"dot-dot manifest path", func(t *testing.T) []byte {
 			return makeBundle(t, "", "", []bundleFile{js, {path: "../x.js", typ: "minified_source", url: "~/x.js", data: "x"}}, nil)
-		}, "contains .."},
+		}, `".." segment`},
 		{"absolute entry", func(t *testing.T) []byte {
 			return makeBundle(t, "", "", []bundleFile{js}, map[string]string{"/etc/passwd": "x"})
 		}, "absolute path"},
@@ -474,7 +475,7 @@ func TestWebAPIBadBundles(t *testing.T) {
 		}, "unknown type"},
 		{"bad debug id", func(t *testing.T) []byte {
 			return makeBundle(t, "", "", []bundleFile{{path: "files/a", typ: "minified_source", url: "~/a", debugID: "nope", data: "x"}}, nil)
-		}, "invalid debug id"},
+		}, "is not a UUID"},
 		{"neither debug ids nor release", func(t *testing.T) []byte {
 			return makeBundle(t, "", "", []bundleFile{{path: "files/a", typ: "minified_source", url: "~/a", data: "x"}}, nil)
 		}, "without debug ids or release"},
@@ -527,17 +528,17 @@ func TestReadBundleCaps(t *testing.T) {
 	if len(b) > 64<<10 {
 		t.Fatalf("the test bundle is %d bytes", len(b))
 	}
-	lim := defaultBundleLimits
-	lim.entry = 1 << 20
-	if _, _, err := readBundle(b, lim); !errors.Is(err, errBadBundle) || !strings.Contains(err.Error(), "over the limit") {
+	lim := sourcemaps.DefaultBundleLimits()
+	lim.MaxFileSize = 1 << 20
+	if _, _, err := readBundle(b, lim); !errors.Is(err, errBadBundle) || !errors.Is(err, sourcemaps.ErrBundleTooLarge) {
 		t.Errorf("entry over its cap: %v", err)
 	}
-	lim = defaultBundleLimits
-	lim.total = 2 << 20
+	lim = sourcemaps.DefaultBundleLimits()
+	lim.MaxTotalSize = 2 << 20
 	if _, _, err := readBundle(b, lim); !errors.Is(err, errBadBundle) {
 		t.Errorf("bundle over its total cap: %v", err)
 	}
-	if _, entries, err := readBundle(b, defaultBundleLimits); err != nil || len(entries) != 1 {
+	if _, entries, err := readBundle(b, sourcemaps.DefaultBundleLimits()); err != nil || len(entries) != 1 {
 		t.Errorf("within the caps: %v, %v", entries, err)
 	}
 }
