@@ -26,11 +26,12 @@ import (
 // apiEnv is the server on loopback in front of a real store, with its token
 // and a client for it. Requests are counted by method and path.
 type apiEnv struct {
-	srv    *httptest.Server
-	store  *store.Store
-	url    string
-	token  string
-	client *api.Client
+	srv      *httptest.Server
+	store    *store.Store
+	url      string
+	token    string
+	client   *api.Client
+	chunkDir string
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -39,12 +40,19 @@ type apiEnv struct {
 
 func newAPIEnv(t *testing.T, cfg Config) *apiEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "snag.db"), store.Options{})
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "snag.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
+	return newAPIEnvWith(t, st, cfg)
+}
+
+// newAPIEnvWith serves st, which the caller closes.
+func newAPIEnvWith(t *testing.T, st *store.Store, cfg Config) *apiEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
 	token, err := st.APIToken(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +63,7 @@ func newAPIEnv(t *testing.T, cfg Config) *apiEnv {
 	if cfg.API.ChunkDir == "" {
 		cfg.API.ChunkDir = filepath.Join(dir, "chunks")
 	}
-	e := &apiEnv{store: st, token: token, calls: map[string]int{}}
+	e := &apiEnv{store: st, token: token, calls: map[string]int{}, chunkDir: cfg.API.ChunkDir}
 	s := New(st, cfg)
 	h := s.Handler()
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,8 +74,7 @@ func newAPIEnv(t *testing.T, cfg Config) *apiEnv {
 		h.ServeHTTP(w, r)
 	}))
 	// Cleanups run last-registered first: the server stops, then the
-	// assemblies, then the store closes.
-	t.Cleanup(func() { st.Close() })
+	// assemblies, then (registered earlier) the store closes.
 	t.Cleanup(func() { s.api.close() })
 	t.Cleanup(e.srv.Close)
 	e.url = e.srv.URL

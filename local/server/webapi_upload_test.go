@@ -164,7 +164,7 @@ func TestReplaySentryCLIUploadSmall(t *testing.T) {
 		}
 	}
 	// Assembled chunks are deleted.
-	if ents, _ := os.ReadDir(env.store.Path() + ".chunks"); len(ents) != 0 {
+	if ents, _ := os.ReadDir(env.chunkDir); len(ents) != 0 {
 		names := []string{}
 		for _, e := range ents {
 			names = append(names, e.Name())
@@ -422,7 +422,7 @@ func TestWebAPIChunkUploadRefusals(t *testing.T) {
 		t.Errorf("not multipart: %d %s", status, body)
 	}
 	// Stored chunks are private to the user.
-	dir := filepath.Join(filepath.Dir(env.store.Path()), "chunks")
+	dir := env.chunkDir
 	st, err := os.Stat(filepath.Join(dir, sha1Hex(data)))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("chunk file: %v, %v", st, err)
