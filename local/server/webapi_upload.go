@@ -218,14 +218,14 @@ func (u *uploads) storeChunk(dir, name string, part io.Reader, gz bool, limit in
 	if !isSHA1(name) {
 		return 0, uploadError("Chunk file name %q is not a SHA-1 checksum", name)
 	}
-	src := part
+	var src io.Reader = &sourceReader{part}
 	if gz {
-		zr, err := gzip.NewReader(part)
+		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return 0, uploadError("Chunk %s: not gzip data: %v", name, err)
+			return 0, chunkReadError(name, err)
 		}
 		defer zr.Close()
-		src = zr
+		src = &sourceReader{zr}
 	}
 	tmp, err := os.CreateTemp(dir, ".upload-*") // mode 0600
 	if err != nil {
@@ -237,14 +237,9 @@ func (u *uploads) storeChunk(dir, name string, part io.Reader, gz bool, limit in
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe):
-		return 0, tooLarge("Request too large")
-	case err != nil && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF)):
-		return 0, uploadError("Chunk %s: corrupt gzip data: %v", name, err)
 	case err != nil:
-		return 0, fmt.Errorf("storing chunk %s: %w", name, err)
+		return 0, chunkReadError(name, err)
 	case n > limit && limit < chunkSize:
 		return 0, tooLarge("Request too large (more than %d bytes of chunks)", maxRequestSize)
 	case n > limit:
@@ -257,6 +252,39 @@ func (u *uploads) storeChunk(dir, name string, part io.Reader, gz bool, limit in
 		return 0, fmt.Errorf("storing chunk %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// sourceReader marks the errors of reading a part, which are the client's
+// (a cut or corrupt body: 400; too long: 413), apart from those of writing
+// the chunk file, which are the server's.
+type sourceReader struct{ r io.Reader }
+
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		var se *sourceError
+		if !errors.As(err, &se) {
+			err = &sourceError{err}
+		}
+	}
+	return n, err
+}
+
+func chunkReadError(name string, err error) error {
+	var mbe *http.MaxBytesError
+	var se *sourceError
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge("Request too large")
+	case errors.As(err, &se), errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.Is(err, io.ErrUnexpectedEOF):
+		return uploadError("Chunk %s: corrupt or cut off data: %v", name, err)
+	}
+	return fmt.Errorf("storing chunk %s: %w", name, err)
 }
 
 func isSHA1(s string) bool {
@@ -584,9 +612,30 @@ func (a *webAPI) assemble(ctx context.Context, job *assembleJob, t *assembleTarg
 		return // the chunks stay, for a retry
 	}
 	if fromStore == 0 {
-		for _, c := range t.chunks {
-			os.Remove(filepath.Join(u.dir, c))
+		u.removeChunks(job, t.chunks)
+	}
+}
+
+// removeChunks deletes an assembled bundle's chunks, except those another
+// assembly under way still needs (the same bundle for other projects).
+func (u *uploads) removeChunks(done *assembleJob, chunks []string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	busy := false
+	for _, j := range u.jobs {
+		if j == done {
+			continue
 		}
+		if st, _ := j.get(); st == api.AssembleCreated || st == api.AssembleAssembling {
+			busy = true
+			break
+		}
+	}
+	if busy {
+		return // the TTL sweep takes them later
+	}
+	for _, c := range chunks {
+		os.Remove(filepath.Join(u.dir, c))
 	}
 }
 
