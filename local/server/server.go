@@ -1,7 +1,8 @@
 // Package server is snag's local Sentry-compatible HTTP server: the ingest
-// routes SDKs send to (envelope, store, Spotlight's stream) and a health
-// check. It wires the pipeline (authenticate, limit, parse, normalize,
-// unminify, fingerprint, store) from local/ingest, sourcemaps and a store.
+// routes SDKs send to (envelope, store, Spotlight's stream), a health check,
+// and Sentry's web API subset under /api/0/ (webapi*.go). It wires the
+// pipeline (authenticate, limit, parse, normalize, unminify, fingerprint,
+// store) from local/ingest, sourcemaps and a store.
 package server
 
 import (

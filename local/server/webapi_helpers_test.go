@@ -38,7 +38,7 @@ type apiEnv struct {
 	total atomic.Int64
 }
 
-func newAPIEnv(t *testing.T, cfg Config) *apiEnv {
+func newAPIEnv(t testing.TB, cfg Config) *apiEnv {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "snag.db"), store.Options{})
 	if err != nil {
@@ -49,7 +49,7 @@ func newAPIEnv(t *testing.T, cfg Config) *apiEnv {
 }
 
 // newAPIEnvWith serves st, which the caller closes.
-func newAPIEnvWith(t *testing.T, st *store.Store, cfg Config) *apiEnv {
+func newAPIEnvWith(t testing.TB, st *store.Store, cfg Config) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

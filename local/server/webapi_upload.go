@@ -661,17 +661,23 @@ func (u *uploads) readChunks(t *assembleTarget) ([]byte, error) {
 	if size > u.maxFile {
 		return nil, failed("File %s exceeds maximum size (%d > %d)", t.checksum, size, u.maxFile)
 	}
-	data := make([]byte, 0, size)
+	// One buffer, read into in place: the bundle is the largest thing the
+	// server holds, so it is not copied on the way.
+	data := make([]byte, size)
+	off := 0
 	for _, c := range t.chunks {
-		b, err := os.ReadFile(filepath.Join(u.dir, c))
+		f, err := os.Open(filepath.Join(u.dir, c))
 		if err != nil {
 			return nil, failed("Not all chunks available for assembling")
 		}
-		data = append(data, b...)
+		n, err := io.ReadFull(f, data[off:])
+		f.Close()
+		off += n
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("reading chunk %s: %w", c, err)
+		}
 	}
-	if int64(len(data)) > u.maxFile {
-		return nil, failed("File %s exceeds maximum size (%d > %d)", t.checksum, len(data), u.maxFile)
-	}
+	data = data[:off]
 	if sum := sha1.Sum(data); hex.EncodeToString(sum[:]) != t.checksum {
 		return nil, failed("Reported checksum mismatch")
 	}
