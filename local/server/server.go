@@ -42,8 +42,12 @@ type Config struct {
 	// DefaultProject receives Spotlight's /stream envelopes, which carry
 	// no DSN.
 	DefaultProject int64
-	// Unminifier maps JS frames before grouping; nil skips it.
+	// Unminifier maps JS frames before grouping (the --maps directories);
+	// nil skips it unless the store has artifact bundles for the event's
+	// project (see unminify.go).
 	Unminifier *sourcemaps.Unminifier
+	// NoStoreUnminify turns off the lookups in stored artifact bundles.
+	NoStoreUnminify bool
 	// Group computes hashes; nil uses Sentry's grouping (local/grouping).
 	Group  Grouper
 	Logger *slog.Logger
@@ -52,10 +56,11 @@ type Config struct {
 
 // Server answers SDKs.
 type Server struct {
-	store   Store
-	cfg     Config
-	limiter *limiter
-	log     *slog.Logger
+	store     Store
+	cfg       Config
+	limiter   *limiter
+	log       *slog.Logger
+	artifacts *artifactLookup // nil when the store has no artifact lookups
 }
 
 // New returns a server in front of st.
@@ -77,7 +82,7 @@ func New(st Store, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+	return &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log, artifacts: newArtifactLookup(st)}
 }
 
 // Handler is the server's routes.

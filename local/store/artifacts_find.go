@@ -92,6 +92,30 @@ func (s *Store) FindArtifacts(ctx context.Context, q ArtifactFind) ([]ArtifactHi
 	return out, wrap("find artifacts", rows.Err())
 }
 
+// ArtifactGeneration fingerprints the bundles stored for a project: ""
+// when there are none, and a different value whenever one is added,
+// replaced or deleted. Ingest asks once per event and reuses index lookups
+// made under the same generation, so an upload is seen by the next event.
+func (s *Store) ArtifactGeneration(ctx context.Context, project int64) (string, error) {
+	if err := s.checkOpen(); err != nil {
+		return "", err
+	}
+	// A replaced bundle may get its old row id back (SQLite reuses the
+	// highest one): its time, size or checksum still moves the aggregates.
+	// One scan of the project's rows in the (project_id, bundle_id) index.
+	var n, maxID, maxCreated, size int64
+	var checksum string
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0), coalesce(max(created), 0), coalesce(sum(size), 0), coalesce(max(checksum), '')
+		FROM artifact_bundles WHERE project_id = ?`, project).Scan(&n, &maxID, &maxCreated, &size, &checksum)
+	if err != nil {
+		return "", wrap("artifact generation", err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d:%d:%d:%d:%s", n, maxID, maxCreated, size, checksum), nil
+}
+
 // ArtifactEntriesOf lists the index rows for a bundle read with
 // sourcemaps.OpenBundle: one per file, with its debug ID and URL, under
 // the bundle's release and dist.
