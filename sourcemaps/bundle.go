@@ -322,10 +322,16 @@ func isDriveLetter(scheme string) bool {
 }
 
 // cleanBundleSegments turns p into safe slash-separated segments: no empty,
-// "." or ".." segments, no backslashes, NULs or a leading drive letter.
+// "." or ".." segments, no backslashes, control characters or invalid
+// UTF-8.
 func cleanBundleSegments(p string) string {
 	p = strings.ReplaceAll(p, "\\", "/")
-	p = strings.ReplaceAll(p, "\x00", "")
+	p = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(p, "\uFFFD"))
 	var segs []string
 	for _, s := range strings.Split(p, "/") {
 		switch s {
