@@ -123,6 +123,13 @@ type bundleSource struct {
 	project int64
 	release string
 	dist    string
+	// memo answers the event's other frames of the same file.
+	memo map[string]memoized
+}
+
+type memoized struct {
+	fm       *sourcemaps.FoundMap
+	attempts []sourcemaps.Attempt
 }
 
 var bundleMapTypes = []string{sourcemaps.BundleSourceMap, sourcemaps.BundleMinifiedSource}
@@ -130,6 +137,29 @@ var bundleMapTypes = []string{sourcemaps.BundleSourceMap, sourcemaps.BundleMinif
 // FindByDebugID looks up the map carrying id, else the minified file
 // carrying it and the map that file names.
 func (b *bundleSource) FindByDebugID(id string) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
+	return b.memoize("d:"+id, func() (*sourcemaps.FoundMap, []sourcemaps.Attempt) { return b.findByDebugID(id) })
+}
+
+// FindByURL looks for the minified file under the event's release and dist
+// at the frame's candidate URLs, and the map it names; failing that, a map
+// uploaded at a candidate URL + ".map".
+func (b *bundleSource) FindByURL(frameURL string) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
+	return b.memoize("u:"+frameURL, func() (*sourcemaps.FoundMap, []sourcemaps.Attempt) { return b.findByURL(frameURL) })
+}
+
+func (b *bundleSource) memoize(key string, f func() (*sourcemaps.FoundMap, []sourcemaps.Attempt)) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
+	if m, ok := b.memo[key]; ok {
+		return m.fm, m.attempts
+	}
+	fm, attempts := f()
+	if b.memo == nil {
+		b.memo = map[string]memoized{}
+	}
+	b.memo[key] = memoized{fm, attempts}
+	return fm, attempts
+}
+
+func (b *bundleSource) findByDebugID(id string) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
 	at := sourcemaps.Attempt{Method: "debug-id", Target: id}
 	hits, err := b.find(store.ArtifactFind{ProjectID: b.project, DebugID: id, Types: bundleMapTypes})
 	if err != nil {
@@ -160,10 +190,7 @@ func (b *bundleSource) FindByDebugID(id string) (*sourcemaps.FoundMap, []sourcem
 	return nil, []sourcemaps.Attempt{at}
 }
 
-// FindByURL looks for the minified file under the event's release and dist
-// at the frame's candidate URLs, and the map it names; failing that, a map
-// uploaded at a candidate URL + ".map".
-func (b *bundleSource) FindByURL(frameURL string) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
+func (b *bundleSource) findByURL(frameURL string) (*sourcemaps.FoundMap, []sourcemaps.Attempt) {
 	cands := sourcemaps.ReleaseCandidateURLs(frameURL)
 	at := sourcemaps.Attempt{Method: "release-url", Target: strings.Join(cands, " ")}
 	if b.release == "" {
