@@ -93,7 +93,7 @@ func newArtifactLookup(st Store) *artifactLookup {
 // project's artifact bundles searched first; nil when there is nothing to
 // map with.
 func (s *Server) unminifierFor(ctx context.Context, project int64, ev *api.Event) *sourcemaps.Unminifier {
-	if !isJavaScript(ev.Platform) {
+	if !isJavaScript(ev.Platform) || !hasMappableFrame(ev) {
 		return nil
 	}
 	a := s.artifacts
@@ -112,6 +112,37 @@ func (s *Server) unminifierFor(ctx context.Context, project int64, ev *api.Event
 		return s.cfg.Unminifier
 	}
 	return base.WithSources(&bundleSource{ctx: ctx, a: a, gen: gen, project: project, release: ev.Release, dist: ev.Dist})
+}
+
+// hasMappableFrame reports whether an exception or thread of ev has a frame
+// with a file and a line: events without one cost no lookup.
+func hasMappableFrame(ev *api.Event) bool {
+	mappable := func(st *api.Stacktrace) bool {
+		if st == nil {
+			return false
+		}
+		for i := range st.Frames {
+			if f := &st.Frames[i]; f.Lineno > 0 && (f.AbsPath != "" || f.Filename != "") {
+				return true
+			}
+		}
+		return false
+	}
+	if ev.Exception != nil {
+		for i := range ev.Exception.Values {
+			if mappable(ev.Exception.Values[i].Stacktrace) {
+				return true
+			}
+		}
+	}
+	if ev.Threads != nil {
+		for i := range ev.Threads.Values {
+			if mappable(ev.Threads.Values[i].Stacktrace) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bundleSource finds maps in the artifact bundles stored for one event's
