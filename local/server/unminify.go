@@ -56,7 +56,7 @@ type artifactLookup struct {
 	bundles  map[string]*cachedBundle // by bundle version
 	order    []string                 // versions, oldest first
 	bytes    int64
-	resolved map[string]resolution // version + "|" + minified URL
+	resolved map[string]sourcemaps.BundleMapRef // version + "|" + minified URL
 	lookups  map[string][]store.ArtifactHit
 }
 
@@ -65,14 +65,6 @@ type cachedBundle struct {
 	arch *sourcemaps.BundleArchive
 	err  error
 	size int64
-}
-
-// resolution is where a minified file's map is in its bundle.
-type resolution struct {
-	entry  string // the map's entry name, "" if not in the bundle
-	url    string // the map's URL (resolved sourcemap reference)
-	inline []byte // an inline data: map
-	detail string // why no map, when entry and inline are empty
 }
 
 func newArtifactLookup(st Store) *artifactLookup {
@@ -84,7 +76,7 @@ func newArtifactLookup(st Store) *artifactLookup {
 		st:       as,
 		base:     &sourcemaps.Unminifier{Context: 5, Indexed: true},
 		bundles:  map[string]*cachedBundle{},
-		resolved: map[string]resolution{},
+		resolved: map[string]sourcemaps.BundleMapRef{},
 		lookups:  map[string][]store.ArtifactHit{},
 	}
 }
@@ -336,20 +328,20 @@ func (b *bundleSource) mapOfMinified(h store.ArtifactHit) (*sourcemaps.FoundMap,
 		return nil, []sourcemaps.Attempt{at}
 	}
 	switch {
-	case r.inline != nil:
+	case r.Inline != nil:
 		at.Found = "inline map"
-		data := r.inline
+		data := r.Inline
 		return &sourcemaps.FoundMap{Key: "bundle:" + h.Version() + "|inline:" + h.URL, Desc: "inline map in " + h.URL,
 			Load: func() ([]byte, error) { return data, nil }}, []sourcemaps.Attempt{at}
-	case r.entry != "":
-		at.Found = r.url
-		entry := r.entry
-		return b.entryMap(h, r.url, func(*sourcemaps.BundleArchive) (string, bool) { return entry, true }, "entry:"+entry),
+	case r.Entry != "":
+		at.Found = r.URL
+		entry := r.Entry
+		return b.entryMap(h, r.URL, func(*sourcemaps.BundleArchive) (string, bool) { return entry, true }, "entry:"+entry),
 			[]sourcemaps.Attempt{at}
-	case r.url != "" && b.release != "":
+	case r.URL != "" && b.release != "":
 		// The map may have been uploaded in another bundle of the release.
 		hits, err := b.find(store.ArtifactFind{ProjectID: b.project, Release: b.release, Dist: b.dist,
-			URLs: sourcemaps.ReleaseCandidateURLs(r.url), Types: []string{sourcemaps.BundleSourceMap}})
+			URLs: sourcemaps.ReleaseCandidateURLs(r.URL), Types: []string{sourcemaps.BundleSourceMap}})
 		if err == nil && len(hits) > 0 {
 			m := hits[0]
 			at.Found = m.URL
@@ -359,15 +351,15 @@ func (b *bundleSource) mapOfMinified(h store.ArtifactHit) (*sourcemaps.FoundMap,
 				return arch.FileByURL(u, sourcemaps.BundleSourceMap)
 			}, "url:"+u), []sourcemaps.Attempt{at}
 		}
-		at.Detail = fmt.Sprintf("%s names %s, which is not uploaded for release %q", h.URL, r.url, b.release)
+		at.Detail = fmt.Sprintf("%s names %s, which is not uploaded for release %q", h.URL, r.URL, b.release)
 	default:
-		at.Detail = r.detail
+		at.Detail = r.Detail
 	}
 	return nil, []sourcemaps.Attempt{at}
 }
 
 // resolve finds where a minified file's map is, once per bundle version.
-func (a *artifactLookup) resolve(ctx context.Context, h store.ArtifactHit) (resolution, error) {
+func (a *artifactLookup) resolve(ctx context.Context, h store.ArtifactHit) (sourcemaps.BundleMapRef, error) {
 	key := h.Version() + "|" + h.URL
 	a.mu.Lock()
 	r, ok := a.resolved[key]
@@ -377,9 +369,13 @@ func (a *artifactLookup) resolve(ctx context.Context, h store.ArtifactHit) (reso
 	}
 	arch, err := a.bundle(ctx, h)
 	if err != nil {
-		return resolution{}, err
+		return sourcemaps.BundleMapRef{}, err
 	}
-	r = resolveMinified(arch, h.URL)
+	if entry, ok := arch.FileByURL(h.URL, sourcemaps.BundleMinifiedSource); ok {
+		r = arch.MapForMinified(entry)
+	} else {
+		r = sourcemaps.BundleMapRef{Detail: "the bundle's manifest does not list " + h.URL}
+	}
 	a.mu.Lock()
 	if len(a.resolved) >= maxCachedResolutions {
 		clear(a.resolved) // rare: resolutions are cheap to redo
@@ -387,52 +383,6 @@ func (a *artifactLookup) resolve(ctx context.Context, h store.ArtifactHit) (reso
 	a.resolved[key] = r
 	a.mu.Unlock()
 	return r, nil
-}
-
-func resolveMinified(arch *sourcemaps.BundleArchive, url string) resolution {
-	entry, ok := arch.FileByURL(url, sourcemaps.BundleMinifiedSource)
-	if !ok {
-		return resolution{detail: "the bundle's manifest does not list " + url}
-	}
-	info, _ := arch.Info(entry)
-	if id := info.DebugID(); id != "" {
-		if m, ok := arch.FileByDebugID(id, sourcemaps.BundleSourceMap); ok {
-			mi, _ := arch.Info(m)
-			return resolution{entry: m, url: mi.URL}
-		}
-	}
-	ref := info.SourceMapRef()
-	if ref == "" {
-		// No header: the file's own trailing comments.
-		if data, err := arch.ReadFile(entry); err == nil {
-			c := sourcemaps.ParseComments(data)
-			if c.DebugID != "" {
-				if m, ok := arch.FileByDebugID(c.DebugID, sourcemaps.BundleSourceMap); ok {
-					mi, _ := arch.Info(m)
-					return resolution{entry: m, url: mi.URL}
-				}
-			}
-			ref = c.SourceMappingURL
-		}
-	}
-	if ref == "" {
-		return resolution{detail: url + " has no sourcemap header and no sourceMappingURL comment"}
-	}
-	if strings.HasPrefix(ref, "data:") {
-		data, err := sourcemaps.DecodeDataURL(ref)
-		if err != nil {
-			return resolution{detail: "inline map in " + url + ": " + err.Error()}
-		}
-		return resolution{inline: data}
-	}
-	if i := strings.IndexAny(ref, "?#"); i >= 0 {
-		ref = ref[:i]
-	}
-	mapURL := sourcemaps.ResolveBundleURL(url, ref)
-	if m, ok := arch.FileByURL(mapURL, sourcemaps.BundleSourceMap); ok {
-		return resolution{entry: m, url: mapURL}
-	}
-	return resolution{url: mapURL}
 }
 
 // bundle returns h's bundle, opened and validated, from the cache or the
