@@ -32,7 +32,7 @@ type FrameRef struct {
 // Attempt is one step of the search for a frame's map, kept so a user can
 // see why a frame was or was not mapped.
 type Attempt struct {
-	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "sourceMappingURL", "map-file"
+	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "release-url", "sourceMappingURL", "map-file"
 	Target string `json:"target"` // what was looked for
 	Found  string `json:"found,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -128,6 +128,11 @@ type loadedMap struct {
 	dir   fs.FS  // where relative sources are looked for on disk
 	base  string // the map's directory within dir
 	lines sync.Map
+	// keepLines keeps each embedded source decoded once it is read (for
+	// an Indexed, long-lived Unminifier: every later frame in the source
+	// then slices lines instead of decoding them).
+	keepLines bool
+	decoded   sync.Map // source index -> []string
 }
 
 // Close releases every cached map.
@@ -433,7 +438,7 @@ func (u *Unminifier) load(loc *FoundMap) *loadedMap {
 			r.lru.maxBytes = cmp.Or(r.MaxCachedBytes, defaultCachedBytes)
 		}
 		if lm, ok = r.lru.get(loc.Key); !ok {
-			lm = &loadedMap{desc: loc.Desc}
+			lm = &loadedMap{desc: loc.Desc, keepLines: r.Indexed}
 			r.lru.add(loc.Key, lm)
 		}
 	} else {
@@ -441,7 +446,7 @@ func (u *Unminifier) load(loc *FoundMap) *loadedMap {
 			r.cache = map[string]*loadedMap{}
 		}
 		if lm, ok = r.cache[loc.Key]; !ok {
-			lm = &loadedMap{desc: loc.Desc, dir: loc.FS, base: path.Dir(loc.Name)}
+			lm = &loadedMap{desc: loc.Desc, dir: loc.FS, base: path.Dir(loc.Name), keepLines: r.Indexed}
 			r.cache[loc.Key] = lm
 		}
 	}
@@ -496,7 +501,12 @@ func (lm *loadedMap) window(i, from, to int) (sourceWindow, bool) {
 		return sourceWindow{}, false
 	}
 	from = max(from, 0)
-	if lines, ok := lm.m.SourceLines(i, from, to); ok {
+	if lm.keepLines {
+		if all, ok := lm.decodedSource(i); ok {
+			from, to = min(from, len(all)), min(to, len(all))
+			return sourceWindow{first: from, lines: all[from:max(from, to)]}, true
+		}
+	} else if lines, ok := lm.m.SourceLines(i, from, to); ok {
 		return sourceWindow{first: from, lines: lines}, true
 	}
 	all := lm.diskSource(i)
@@ -505,6 +515,24 @@ func (lm *loadedMap) window(i, from, to int) (sourceWindow, bool) {
 	}
 	from, to = min(from, len(all)), min(to, len(all))
 	return sourceWindow{first: from, lines: all[from:max(from, to)]}, true
+}
+
+// decodedSource returns all lines of source i's sourcesContent, decoded
+// once.
+func (lm *loadedMap) decodedSource(i int) ([]string, bool) {
+	if v, ok := lm.decoded.Load(i); ok {
+		return v.([]string), true
+	}
+	n := lm.m.NumSourceLines(i)
+	if n == 0 {
+		return nil, false
+	}
+	lines, ok := lm.m.SourceLines(i, 0, n)
+	if !ok {
+		return nil, false
+	}
+	lm.decoded.Store(i, lines)
+	return lines, true
 }
 
 // diskSource reads a source that the map does not embed from the file
