@@ -23,8 +23,8 @@ var errBadBundle = errors.New("the bundle is invalid")
 
 // readBundle checks a bundle (sourcemaps.ReadBundle: entry paths, declared
 // sizes, manifest) and decompresses every file once under the caps, then
-// returns its manifest and the index entries its files give (release and
-// dist are the caller's to fill in).
+// returns its manifest and the index entries its files give (with the
+// manifest's release and dist, which the caller may override).
 func readBundle(data []byte, lim sourcemaps.BundleLimits) (*sourcemaps.BundleManifest, []store.ArtifactEntry, error) {
 	b, err := sourcemaps.ReadBundle(data, lim)
 	if err != nil {
@@ -33,15 +33,10 @@ func readBundle(data []byte, lim sourcemaps.BundleLimits) (*sourcemaps.BundleMan
 	if len(b.Manifest.Files) == 0 {
 		return nil, nil, fmt.Errorf("%w: manifest.json lists no files", errBadBundle)
 	}
-	files := b.Entries() // sorted, so the index rows are stable
-	if err := drainAll(b, files); err != nil {
+	if err := drainAll(b, b.Entries()); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", errBadBundle, err)
 	}
-	entries := make([]store.ArtifactEntry, 0, len(files))
-	for _, e := range files {
-		entries = append(entries, store.ArtifactEntry{DebugID: e.DebugID(), URL: e.URL, Type: e.Type})
-	}
-	return &b.Manifest, entries, nil
+	return &b.Manifest, store.ArtifactEntriesOf(b), nil
 }
 
 // drainAll drains every file, on as many cores as there are: a bundle of

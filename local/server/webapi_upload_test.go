@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -540,5 +541,51 @@ func TestReadBundleCaps(t *testing.T) {
 	}
 	if _, entries, err := readBundle(b, sourcemaps.DefaultBundleLimits()); err != nil || len(entries) != 1 {
 		t.Errorf("within the caps: %v, %v", entries, err)
+	}
+}
+
+// TestUploadThenUnminify: a bundle uploaded through the API unminifies the
+// events that arrive afterwards, by debug ID and by release + URL.
+func TestUploadThenUnminify(t *testing.T) {
+	env := newAPIEnv(t, Config{})
+	ingest := &testEnv{srv: env.srv, store: env.store, url: env.url}
+	ctx := t.Context()
+	const debugID = "5a1e0000-0000-4000-8000-00000000a11d"
+	upload := func(attrs sourcemaps.BundleAttributes, to api.BundleTarget, files []sourcemaps.BundleFile) {
+		t.Helper()
+		var buf bytes.Buffer
+		if _, err := sourcemaps.WriteBundle(&buf, attrs, files); err != nil {
+			t.Fatal(err)
+		}
+		res, err := env.client.UploadArtifactBundle(ctx, "local", buf.Bytes(), to, time.Minute)
+		if err != nil || res.Assemble.State != api.AssembleOK {
+			t.Fatalf("upload = %+v, %v", res, err)
+		}
+	}
+	topFrame := func(body map[string]any) map[string]any {
+		frames, raw := exceptionFrames(t, body)
+		if len(raw) == 0 {
+			t.Fatalf("the event was not unminified: %v", frames)
+		}
+		return frames[len(frames)-1]
+	}
+
+	upload(sourcemaps.BundleAttributes{Org: "local"}, api.BundleTarget{Projects: []string{"default"}},
+		builtFiles(t, "esbuild", "~/main.min.js", debugID, true))
+	_, body := ingest.sendEvent(t, traceEvent(t, "esbuild", "checkout", func(u string) string { return u }, map[string]any{
+		"debug_meta": map[string]any{"images": []any{map[string]any{"type": "sourcemap", "code_file": "/app/esbuild/main.min.js", "debug_id": debugID}}},
+	}))
+	if f := topFrame(body); f["filename"] != "src/pricing.js" || fmt.Sprint(f["lineno"]) != "21" {
+		t.Errorf("by debug id: top frame %v:%v", f["filename"], f["lineno"])
+	}
+
+	// No debug ids: the release and the URL find the files.
+	upload(sourcemaps.BundleAttributes{Org: "local"}, api.BundleTarget{Projects: []string{"default"}, Version: "shop@2.0.0"},
+		builtFiles(t, "terser", "~/assets/main.min.js", "", true))
+	_, body = ingest.sendEvent(t, traceEvent(t, "terser", "checkout", func(u string) string {
+		return "https://shop.example/assets/main.min.js"
+	}, map[string]any{"release": "shop@2.0.0"}))
+	if f := topFrame(body); f["filename"] != "src/pricing.js" {
+		t.Errorf("by release and URL: top frame %v:%v", f["filename"], f["lineno"])
 	}
 }
