@@ -172,6 +172,12 @@ func TestWebAPIClientIssues(t *testing.T) {
 	ctx := t.Context()
 	c := env.client
 
+	pp, err := c.ProjectsPage(ctx, "local", api.ListOptions{})
+	if err != nil || len(pp.Items) != 1 || pp.Items[0].FirstEvent == nil ||
+		!pp.Items[0].FirstEvent.Equal(time.Date(2026, 11, 20, 9, 5, 0, 0, time.UTC)) {
+		t.Errorf("projects = %+v, %v; want firstEvent at the warning's 09:05", pp, err)
+	}
+
 	page, err := c.ProjectIssuesPage(ctx, "local", "default", api.IssueListOptions{Query: "is:unresolved", Sort: "freq"})
 	if err != nil || len(page.Items) != 2 || page.Items[0].ShortID != "DEFAULT-1" || page.Items[0].Stats["24h"] == nil {
 		t.Fatalf("project issues = %+v, %v", page, err)

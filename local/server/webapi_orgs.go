@@ -134,17 +134,14 @@ func (a *webAPI) projectJSON(r *http.Request, p store.Project) (projectJSON, err
 	if p.Platform != "" {
 		out.Platform = &p.Platform
 	}
-	// firstEvent: the oldest issue's first event, as Sentry marks a
-	// project that has received something.
-	page, err := a.st.ListIssues(r.Context(), store.IssueQuery{Project: p.ID, Sort: store.SortFirstSeen, Limit: 1})
+	// firstEvent: when the project first received an event; clients read
+	// it as "has this project received anything".
+	first, err := a.st.ProjectFirstEvent(r.Context(), p.ID)
 	if err != nil {
 		return out, err
 	}
-	if len(page.Issues) > 0 {
-		// ListIssues sorts newest first; the oldest would need a second
-		// query, and "has an event" is what clients use firstEvent for.
-		t := page.Issues[0].FirstSeen
-		out.FirstEvent = &t
+	if !first.IsZero() {
+		out.FirstEvent = &first
 	}
 	return out, nil
 }

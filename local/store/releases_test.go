@@ -112,3 +112,18 @@ func TestArtifactBundlesByChecksum(t *testing.T) {
 		t.Errorf("bundle = %+v", b)
 	}
 }
+
+func TestProjectFirstEvent(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "", Options{})
+	if first, err := s.ProjectFirstEvent(ctx, 1); err != nil || !first.IsZero() {
+		t.Errorf("empty project: %v, %v", first, err)
+	}
+	late, early := rec("a"), rec("b")
+	late.Timestamp, early.Timestamp = t0.Add(time.Hour), t0
+	submit(t, s, late)
+	submit(t, s, early)
+	if first, err := s.ProjectFirstEvent(ctx, 1); err != nil || !first.Equal(t0) {
+		t.Errorf("first event = %v, %v; want %v", first, err, t0)
+	}
+}
