@@ -56,7 +56,7 @@ func (a *webAPI) handleIndex(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *webAPI) organization(r *http.Request) (organizationJSON, error) {
+func (a *webAPI) organization(r *http.Request) organizationJSON {
 	created := time.Time{}
 	if p, err := a.st.ProjectByID(r.Context(), store.DefaultProjectID); err == nil {
 		created = p.Created // the database, and so the organization, began with it
@@ -73,16 +73,12 @@ func (a *webAPI) organization(r *http.Request) (organizationJSON, error) {
 			Links:       api.OrganizationLinks{OrganizationURL: base, RegionURL: base},
 		},
 		Avatar: avatarJSON{AvatarType: "letter_avatar"},
-	}, nil
+	}
 }
 
 func (a *webAPI) handleOrganizations(w http.ResponseWriter, r *http.Request) error {
-	org, err := a.organization(r)
-	if err != nil {
-		return err
-	}
 	setLinks(w, r, "")
-	apiJSON(w, http.StatusOK, []organizationJSON{org})
+	apiJSON(w, http.StatusOK, []organizationJSON{a.organization(r)})
 	return nil
 }
 
@@ -90,11 +86,7 @@ func (a *webAPI) handleOrganization(w http.ResponseWriter, r *http.Request) erro
 	if err := checkOrg(r); err != nil {
 		return err
 	}
-	org, err := a.organization(r)
-	if err != nil {
-		return err
-	}
-	apiJSON(w, http.StatusOK, org)
+	apiJSON(w, http.StatusOK, a.organization(r))
 	return nil
 }
 
