@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ErrNoMapReference means a JS file names no sourcemap.
@@ -210,7 +211,8 @@ type Dirs struct {
 	byBase map[string][]File
 	// debugIDs maps a debug ID to the map file that carries it, built on the
 	// first debug-ID lookup.
-	debugIDs map[string]File
+	debugIDs    map[string]File
+	debugIDOnce sync.Once
 }
 
 // JSExtensions are the files indexed besides maps.
@@ -331,9 +333,7 @@ func relativeMap(fsys fs.FS, jsName, ref string) (string, bool) {
 // is built on first use from the maps' own fields and from JS files'
 // `//# debugId=` comments (which name the map through sourceMappingURL).
 func (d *Dirs) ByDebugID(id string) (File, bool) {
-	if d.debugIDs == nil {
-		d.indexDebugIDs()
-	}
+	d.debugIDOnce.Do(d.indexDebugIDs)
 	f, ok := d.debugIDs[normalizeDebugID(id)]
 	return f, ok
 }

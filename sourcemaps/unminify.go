@@ -1,6 +1,7 @@
 package sourcemaps
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -31,7 +32,7 @@ type FrameRef struct {
 // Attempt is one step of the search for a frame's map, kept so a user can
 // see why a frame was or was not mapped.
 type Attempt struct {
-	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "sourceMappingURL", "map-file"
+	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "release-url", "sourceMappingURL", "map-file"
 	Target string `json:"target"` // what was looked for
 	Found  string `json:"found,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -57,10 +58,15 @@ type MappedFrame struct {
 	Attempts []Attempt
 }
 
-// Unminifier maps frames to original sources using maps it finds in local
-// directories, on the frame's own path, or inline. Parsed maps are cached
-// for the Unminifier's life. It is safe for concurrent use.
+// Unminifier maps frames to original sources using maps it finds in its
+// Sources, in local directories, on the frame's own path, or inline. Maps
+// read from files are cached for the Unminifier's life; maps loaded from
+// elsewhere (artifact bundles, inline maps) in a bounded cache. It is safe
+// for concurrent use.
 type Unminifier struct {
+	// Sources are searched before Dirs: by debug ID (every source, then
+	// Dirs), then by URL (every source, then Dirs).
+	Sources []MapSource
 	// Dirs are the --maps directories; nil for none.
 	Dirs *Dirs
 	// Context is how many lines of source to give above and below.
@@ -71,9 +77,47 @@ type Unminifier struct {
 	// Indexed builds a full segment index per map, for many lookups over a
 	// long life; otherwise each batch streams the mappings once.
 	Indexed bool
+	// MaxCachedMaps and MaxCachedBytes bound the cache of maps that are not
+	// files (by count, and by the size of their JSON); 0 means 512 maps and
+	// 256 MB.
+	MaxCachedMaps  int
+	MaxCachedBytes int64
+
+	// parent is the Unminifier a WithSources view shares its caches with.
+	parent *Unminifier
 
 	mu    sync.Mutex
-	cache map[string]*loadedMap
+	cache map[string]*loadedMap // maps from files
+	lru   mapLRU                // maps loaded from bytes
+}
+
+// WithSources returns an Unminifier that searches srcs before u's own
+// sources and shares u's settings and caches: a view for one event's
+// artifact bundles over a long-lived Unminifier. Close only u.
+func (u *Unminifier) WithSources(srcs ...MapSource) *Unminifier {
+	root := u.root()
+	return &Unminifier{
+		Sources: append(append([]MapSource(nil), srcs...), u.Sources...),
+		Dirs:    u.Dirs, Context: u.Context, LocalFiles: u.LocalFiles, Indexed: u.Indexed,
+		parent: root,
+	}
+}
+
+// root is the Unminifier that owns the caches.
+func (u *Unminifier) root() *Unminifier {
+	if u.parent != nil {
+		return u.parent
+	}
+	return u
+}
+
+// CachedMaps reports how many maps are cached: from files, and loaded
+// from bytes (bounded).
+func (u *Unminifier) CachedMaps() (files, loaded int) {
+	r := u.root()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.cache), r.lru.len()
 }
 
 type loadedMap struct {
@@ -84,6 +128,11 @@ type loadedMap struct {
 	dir   fs.FS  // where relative sources are looked for on disk
 	base  string // the map's directory within dir
 	lines sync.Map
+	// keepLines keeps each embedded source decoded once it is read (for
+	// an Indexed, long-lived Unminifier: every later frame in the source
+	// then slices lines instead of decoding them).
+	keepLines bool
+	decoded   sync.Map // source index -> []string
 }
 
 // Close releases every cached map.
@@ -96,16 +145,8 @@ func (u *Unminifier) Close() error {
 		}
 	}
 	u.cache = nil
+	u.lru = mapLRU{}
 	return nil
-}
-
-// location is where a frame's map was found.
-type location struct {
-	key  string
-	desc string
-	fsys fs.FS
-	name string // the map file in fsys, "" for an inline map
-	data []byte // an inline map's bytes
 }
 
 // Unminify maps frames given innermost first (the order V8, SpiderMonkey and
@@ -277,122 +318,77 @@ func qualify(minified, name string) string {
 	return name
 }
 
-// find looks for the frame's map, recording each attempt. local allows the
-// frame's own path on this machine.
-func (u *Unminifier) find(f FrameRef, local bool) (*location, []Attempt, string) {
+// find looks for the frame's map, recording each attempt: by debug ID in
+// every source, then the frame's own file on this machine (when local is
+// set), then by URL in every source.
+func (u *Unminifier) find(f FrameRef, local bool) (*FoundMap, []Attempt, string) {
 	var attempts []Attempt
-	try := func(a Attempt) { attempts = append(attempts, a) }
+	try := func(a ...Attempt) { attempts = append(attempts, a...) }
+	sources := u.Sources
+	if u.Dirs != nil {
+		sources = append(sources[:len(sources):len(sources)], u.Dirs)
+	}
+	byDebugID := func(id string) (*FoundMap, bool) {
+		for _, src := range sources {
+			fm, a := src.FindByDebugID(id)
+			try(a...)
+			if fm != nil {
+				return fm, true
+			}
+		}
+		return nil, false
+	}
 
 	if f.DebugID != "" {
-		a := Attempt{Method: "debug-id", Target: f.DebugID}
-		if u.Dirs != nil {
-			if m, ok := u.Dirs.ByDebugID(f.DebugID); ok {
-				a.Found = m.Name
-				try(a)
-				return u.fileLocation(u.Dirs.FS(m.Root), m.Name), attempts, ""
-			}
+		if len(sources) == 0 {
+			try(Attempt{Method: "debug-id", Target: f.DebugID, Detail: "no map with this debug ID in the --maps directories"})
+		} else if fm, ok := byDebugID(normalizeDebugID(f.DebugID)); ok {
+			return fm, attempts, ""
 		}
-		a.Detail = "no map with this debug ID in the --maps directories"
-		try(a)
 	}
 
-	// The JS file itself: on this machine, or under --maps.
-	type jsFile struct {
-		fsys fs.FS
-		name string
-		desc string
-		dirs bool
-		file File
-	}
-	var candidates []jsFile
+	// The JS file on this machine: its comments, then a map beside it.
 	if local {
 		if p, ok := localPath(f.URL); ok {
-			candidates = append(candidates, jsFile{fsys: OSDir(filepath.Dir(p)), name: filepath.Base(p), desc: p})
 			try(Attempt{Method: "local-file", Target: p, Found: p})
-		}
-	}
-	if u.Dirs != nil {
-		a := Attempt{Method: "maps-dir", Target: URLPath(f.URL)}
-		if js, ambiguous, ok := u.Dirs.Match(f.URL); ok && isJSName(js.Name) {
-			a.Found = js.Name
-			if ambiguous {
-				a.Detail = "several files share this path suffix; the shortest path was used"
-			}
-			candidates = append(candidates, jsFile{fsys: u.Dirs.FS(js.Root), name: js.Name, desc: js.Name, dirs: true, file: js})
-		} else {
-			a.Detail = "no JS file under --maps ends with this path"
-		}
-		try(a)
-	}
-	for _, js := range candidates {
-		c, err := ReadComments(js.fsys, js.name)
-		if err != nil {
-			try(Attempt{Method: "sourceMappingURL", Target: js.desc, Detail: err.Error()})
-			continue
-		}
-		if c.DebugID != "" && u.Dirs != nil {
-			if m, ok := u.Dirs.ByDebugID(c.DebugID); ok {
-				try(Attempt{Method: "debug-id", Target: c.DebugID, Found: m.Name, Detail: "from //# debugId in " + js.desc})
-				return u.fileLocation(u.Dirs.FS(m.Root), m.Name), attempts, ""
-			}
-		}
-		ref := c.SourceMappingURL
-		a := Attempt{Method: "sourceMappingURL", Target: js.desc}
-		switch {
-		case ref == "":
-			a.Detail = "no sourceMappingURL comment"
-		case strings.HasPrefix(ref, "data:"):
-			data, err := DecodeDataURL(ref)
-			if err != nil {
-				a.Detail = "inline map: " + err.Error()
-				break
-			}
-			a.Found = "inline map"
-			try(a)
-			return &location{key: "inline:" + js.desc, desc: "inline map in " + js.desc, data: data}, attempts, ""
-		default:
-			var name string
-			var ok bool
-			var fsys fs.FS
-			if js.dirs {
-				var m File
-				m, ok = u.Dirs.MapFor(js.file, ref)
-				name, fsys = m.Name, u.Dirs.FS(m.Root)
+			dir, base := OSDir(filepath.Dir(p)), filepath.Base(p)
+			if c, err := ReadComments(dir, base); err != nil {
+				try(Attempt{Method: "sourceMappingURL", Target: p, Detail: err.Error()})
 			} else {
-				name, ok = relativeMap(js.fsys, js.name, ref)
-				fsys = js.fsys
-			}
-			if ok {
-				a.Found = name
+				if c.DebugID != "" && c.DebugID != normalizeDebugID(f.DebugID) {
+					if fm, ok := byDebugID(c.DebugID); ok {
+						attempts[len(attempts)-1].Detail = "from //# debugId in " + p
+						return fm, attempts, ""
+					}
+				}
+				fm, a := commentMap(c.SourceMappingURL, p, func(ref string) (*FoundMap, bool) {
+					name, ok := relativeMap(dir, base, ref)
+					if !ok {
+						return nil, false
+					}
+					return u.fileLocation(dir, name), true
+				})
 				try(a)
-				return u.fileLocation(fsys, name), attempts, ""
+				if fm != nil {
+					return fm, attempts, ""
+				}
 			}
-			a.Detail = fmt.Sprintf("%s names %s, which was not found", js.desc, ref)
-		}
-		try(a)
-	}
-
-	// Last, a map named after the frame's file.
-	if local {
-		if p, ok := localPath(f.URL); ok {
 			if _, err := os.Stat(p + ".map"); err == nil {
 				try(Attempt{Method: "map-file", Target: p + ".map", Found: p + ".map"})
-				return u.fileLocation(OSDir(filepath.Dir(p)), filepath.Base(p)+".map"), attempts, ""
+				return u.fileLocation(dir, base+".map"), attempts, ""
 			}
 		}
 	}
-	if u.Dirs != nil {
-		a := Attempt{Method: "map-file", Target: URLPath(f.URL) + ".map"}
-		if m, _, ok := u.Dirs.Match(f.URL + ".map"); ok {
-			a.Found = m.Name
-			try(a)
-			return u.fileLocation(u.Dirs.FS(m.Root), m.Name), attempts, ""
+
+	for _, src := range sources {
+		fm, a := src.FindByURL(f.URL)
+		try(a...)
+		if fm != nil {
+			return fm, attempts, ""
 		}
-		a.Detail = "no such map under --maps"
-		try(a)
 	}
 	reason := "no sourcemap found"
-	if u.Dirs == nil && !local {
+	if len(sources) == 0 && !local {
 		reason = "no sourcemap found: pass --maps with the build output directory"
 	}
 	return nil, attempts, reason
@@ -421,43 +417,69 @@ func localPath(u string) (string, bool) {
 	return p, true
 }
 
-func (u *Unminifier) fileLocation(fsys fs.FS, name string) *location {
+func (u *Unminifier) fileLocation(fsys fs.FS, name string) *FoundMap {
 	desc := name
 	if d, ok := fsys.(OSDir); ok {
 		desc = d.Path(name)
 	}
-	return &location{key: fmt.Sprintf("%p|%v|%s", fsys, fsys, name), desc: desc, fsys: fsys, name: name}
+	return &FoundMap{Key: fmt.Sprintf("%p|%v|%s", fsys, fsys, name), Desc: desc, FS: fsys, Name: name}
 }
 
-// load parses a map once per Unminifier.
-func (u *Unminifier) load(loc *location) *loadedMap {
-	u.mu.Lock()
-	if u.cache == nil {
-		u.cache = map[string]*loadedMap{}
+// load parses a map once while it is cached: maps from files for the
+// Unminifier's life, loaded maps in the bounded cache.
+func (u *Unminifier) load(loc *FoundMap) *loadedMap {
+	r := u.root()
+	r.mu.Lock()
+	var lm *loadedMap
+	var ok bool
+	if loc.Load != nil {
+		if r.lru.maxN == 0 {
+			r.lru.maxN = cmp.Or(r.MaxCachedMaps, defaultCachedMaps)
+			r.lru.maxBytes = cmp.Or(r.MaxCachedBytes, defaultCachedBytes)
+		}
+		if lm, ok = r.lru.get(loc.Key); !ok {
+			lm = &loadedMap{desc: loc.Desc, keepLines: r.Indexed}
+			r.lru.add(loc.Key, lm)
+		}
+	} else {
+		if r.cache == nil {
+			r.cache = map[string]*loadedMap{}
+		}
+		if lm, ok = r.cache[loc.Key]; !ok {
+			lm = &loadedMap{desc: loc.Desc, dir: loc.FS, base: path.Dir(loc.Name), keepLines: r.Indexed}
+			r.cache[loc.Key] = lm
+		}
 	}
-	lm, ok := u.cache[loc.key]
-	if !ok {
-		lm = &loadedMap{desc: loc.desc, dir: loc.fsys, base: path.Dir(loc.name)}
-		u.cache[loc.key] = lm
-	}
-	u.mu.Unlock()
+	r.mu.Unlock()
 	lm.once.Do(func() {
+		var data []byte
 		switch {
-		case loc.data != nil:
-			lm.m, lm.err = Parse(loc.data)
-		default:
-			if d, ok := loc.fsys.(OSDir); ok {
-				lm.m, lm.err = Open(d.Path(loc.name))
-				return
+		case loc.Load != nil:
+			data, lm.err = loc.Load()
+			r.mu.Lock()
+			if lm.err != nil {
+				// A failed fetch (a cancelled request, a busy store) is
+				// tried again next time; a map that does not parse is not.
+				r.lru.remove(loc.Key, lm)
+			} else {
+				r.lru.setSize(loc.Key, lm, int64(len(data)))
 			}
-			var data []byte
-			data, lm.err = fs.ReadFile(loc.fsys, loc.name)
+			r.mu.Unlock()
+			if lm.err == nil {
+				lm.m, lm.err = Parse(data)
+			}
+		default:
+			if d, ok := loc.FS.(OSDir); ok {
+				lm.m, lm.err = Open(d.Path(loc.Name))
+				break
+			}
+			data, lm.err = fs.ReadFile(loc.FS, loc.Name)
 			if lm.err == nil {
 				lm.m, lm.err = Parse(data)
 			}
 		}
 		if lm.err != nil {
-			lm.err = fmt.Errorf("%s: %w", loc.desc, lm.err)
+			lm.err = fmt.Errorf("%s: %w", loc.Desc, lm.err)
 		}
 	})
 	return lm
@@ -479,7 +501,12 @@ func (lm *loadedMap) window(i, from, to int) (sourceWindow, bool) {
 		return sourceWindow{}, false
 	}
 	from = max(from, 0)
-	if lines, ok := lm.m.SourceLines(i, from, to); ok {
+	if lm.keepLines {
+		if all, ok := lm.decodedSource(i); ok {
+			from, to = min(from, len(all)), min(to, len(all))
+			return sourceWindow{first: from, lines: all[from:max(from, to)]}, true
+		}
+	} else if lines, ok := lm.m.SourceLines(i, from, to); ok {
 		return sourceWindow{first: from, lines: lines}, true
 	}
 	all := lm.diskSource(i)
@@ -488,6 +515,24 @@ func (lm *loadedMap) window(i, from, to int) (sourceWindow, bool) {
 	}
 	from, to = min(from, len(all)), min(to, len(all))
 	return sourceWindow{first: from, lines: all[from:max(from, to)]}, true
+}
+
+// decodedSource returns all lines of source i's sourcesContent, decoded
+// once.
+func (lm *loadedMap) decodedSource(i int) ([]string, bool) {
+	if v, ok := lm.decoded.Load(i); ok {
+		return v.([]string), true
+	}
+	n := lm.m.NumSourceLines(i)
+	if n == 0 {
+		return nil, false
+	}
+	lines, ok := lm.m.SourceLines(i, 0, n)
+	if !ok {
+		return nil, false
+	}
+	lm.decoded.Store(i, lines)
+	return lines, true
 }
 
 // diskSource reads a source that the map does not embed from the file
@@ -794,7 +839,7 @@ func (u *Unminifier) ResolveFile(path string, line, column int) (Resolution, err
 	if err != nil {
 		return Resolution{}, err
 	}
-	var loc *location
+	var loc *FoundMap
 	if isJSName(abs) {
 		var attempts []Attempt
 		var reason string
@@ -804,12 +849,12 @@ func (u *Unminifier) ResolveFile(path string, line, column int) (Resolution, err
 			return Resolution{MappedFrame: MappedFrame{Attempts: attempts}}, fmt.Errorf("%s: %s", path, reason)
 		}
 		// Name the map relative to the directory the user named the JS file from.
-		if rel, err := filepath.Rel(filepath.Dir(abs), loc.desc); err == nil && !strings.HasPrefix(rel, "..") {
-			loc.desc = filepath.Join(filepath.Dir(path), rel)
+		if rel, err := filepath.Rel(filepath.Dir(abs), loc.Desc); err == nil && !strings.HasPrefix(rel, "..") {
+			loc.Desc = filepath.Join(filepath.Dir(path), rel)
 		}
 	} else {
 		loc = u.fileLocation(OSDir(filepath.Dir(abs)), filepath.Base(abs))
-		loc.desc = path
+		loc.Desc = path
 	}
 	lm := u.load(loc)
 	if lm.err != nil {

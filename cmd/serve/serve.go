@@ -55,6 +55,14 @@ func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			Routes: POST /api/<project>/envelope/ and /api/<project>/store/ (with the DSN key),
 			POST /stream (Spotlight; this machine only), GET /healthz.
 
+			It also answers Sentry's web API under /api/0/ with the API token it prints
+			(organization "local", project "default"), so sentry-cli, snag and other Sentry API
+			tools work against it: sourcemap upload (chunk-upload and artifact-bundle assembly),
+			releases, and issues and events. For example:
+
+			  SENTRY_URL=http://127.0.0.1:8969 SENTRY_AUTH_TOKEN=<token> SENTRY_ORG=local \
+			    sentry-cli sourcemaps upload --project default dist/
+
 			The server listens on 127.0.0.1 by default. Listening on another address exposes
 			your events to the network: it needs --allow-remote.
 		`),

@@ -1,7 +1,8 @@
 // Package server is snag's local Sentry-compatible HTTP server: the ingest
-// routes SDKs send to (envelope, store, Spotlight's stream) and a health
-// check. It wires the pipeline (authenticate, limit, parse, normalize,
-// unminify, fingerprint, store) from local/ingest, sourcemaps and a store.
+// routes SDKs send to (envelope, store, Spotlight's stream), a health check,
+// and Sentry's web API subset under /api/0/ (webapi*.go). It wires the
+// pipeline (authenticate, limit, parse, normalize, unminify, fingerprint,
+// store) from local/ingest, sourcemaps and a store.
 package server
 
 import (
@@ -42,20 +43,29 @@ type Config struct {
 	// DefaultProject receives Spotlight's /stream envelopes, which carry
 	// no DSN.
 	DefaultProject int64
-	// Unminifier maps JS frames before grouping; nil skips it.
+	// Unminifier maps JS frames before grouping (the --maps directories);
+	// nil skips it unless the store has artifact bundles for the event's
+	// project (see unminify.go).
 	Unminifier *sourcemaps.Unminifier
+	// NoStoreUnminify turns off the lookups in stored artifact bundles.
+	NoStoreUnminify bool
 	// Group computes hashes; nil uses Sentry's grouping (local/grouping).
 	Group  Grouper
 	Logger *slog.Logger
 	Now    func() time.Time
+	// API tunes the web API (/api/0/), served when the store is a
+	// *store.Store.
+	API APIConfig
 }
 
 // Server answers SDKs.
 type Server struct {
-	store   Store
-	cfg     Config
-	limiter *limiter
-	log     *slog.Logger
+	store     Store
+	cfg       Config
+	limiter   *limiter
+	log       *slog.Logger
+	artifacts *artifactLookup // nil when the store has no artifact lookups
+	api       *webAPI         // nil without a *store.Store
 }
 
 // New returns a server in front of st.
@@ -77,7 +87,11 @@ func New(st Store, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+	s := &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log, artifacts: newArtifactLookup(st)}
+	if ls, ok := st.(*store.Store); ok {
+		s.api = newWebAPI(ls, cfg.API, log, cfg.Now)
+	}
+	return s
 }
 
 // Handler is the server's routes.
@@ -93,6 +107,9 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	if s.api != nil {
+		return withServerHeader(s.api.withWebAPI(mux))
+	}
 	return withServerHeader(mux)
 }
 
@@ -126,7 +143,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err := srv.Shutdown(sctx)
+	if s.api != nil {
+		s.api.close() // assemblies under way stop; their chunks stay for a retry
+	}
+	if err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
