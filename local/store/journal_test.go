@@ -253,3 +253,26 @@ func TestZstdBodiesStillRead(t *testing.T) {
 		}
 	}
 }
+
+// TestWALBounded: under sustained writes the checkpointer empties the WAL
+// once it passes its limit, rather than letting it grow.
+func TestWALBounded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "snag.db")
+	s := mustOpen(t, path, Options{MaxEvents: -1, MaxEventsPerIssue: -1, walLimit: 1 << 20, DigestDelay: time.Millisecond})
+	body := []byte(`{"message":"` + strings.Repeat("y", 32<<10) + `"}`)
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; s.walTruncations.Load() == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the WAL was never truncated")
+		}
+		r := rec(fmt.Sprint("wal-", i%5))
+		r.Body = append(body[:len(body):len(body)], fmt.Sprint(i)...)
+		if err := s.Accept(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,6 +16,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -113,6 +114,8 @@ type Options struct {
 	// MaxTagsPerEvent caps the tags kept per event (default 100).
 	MaxTagsPerEvent int
 
+	walLimit int64 // for tests; see walLimit
+
 	// Readers is the size of the reader pool (default max(4, GOMAXPROCS)).
 	Readers int
 
@@ -190,6 +193,8 @@ type Store struct {
 
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
+	walLimit        int64
+	walTruncations  atomic.Int64
 
 	keysMu sync.RWMutex
 	keys   map[string]Project // public key → project (positive lookups only)
@@ -256,13 +261,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 
 	s := &Store{
-		path:    abs,
-		opts:    opts,
-		queue:   make(chan *pending, opts.QueueSize),
-		batches: make(chan queuedRow, opts.QueueSize),
-		ops:     make(chan *op),
-		done:    make(chan struct{}),
-		keys:    map[string]Project{},
+		path:     abs,
+		opts:     opts,
+		walLimit: cmp.Or(opts.walLimit, walLimit),
+		queue:    make(chan *pending, opts.QueueSize),
+		batches:  make(chan queuedRow, opts.QueueSize),
+		ops:      make(chan *op),
+		done:     make(chan struct{}),
+		keys:     map[string]Project{},
 	}
 	if s.wdb, err = sql.Open("sqlite", dsn(abs, roleWriter)); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
@@ -399,11 +405,31 @@ func (s *Store) checkpointer() {
 		err := s.cdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
 		if err != nil {
 			slog.Warn("local store checkpoint", "err", err)
+			continue
+		}
+		// SQLite starts the WAL over only when a write transaction begins
+		// after a checkpoint copied all of it. Under sustained load the
+		// writer is almost always in a digest, so that moment may never
+		// come and the WAL grows without bound (tens of GB when seeding a
+		// million events). Past the limit, a TRUNCATE checkpoint waits for
+		// the current digest, holds the next one back while it copies, and
+		// empties the file. Acknowledgements go on meanwhile: they only
+		// need the journal.
+		if int64(logFrames)*pageSize > s.walLimit {
+			err := s.cdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+			if err != nil {
+				slog.Warn("local store checkpoint", "err", err)
+			}
+			s.walTruncations.Add(1)
 		}
 	}
 }
 
-const checkpointInterval = 200 * time.Millisecond
+const (
+	checkpointInterval = 200 * time.Millisecond
+	// walLimit is the WAL size past which the checkpointer empties it.
+	walLimit = 256 << 20
+)
 
 // wrap turns driver errors into the store's errors, keeping the cause.
 func wrap(what string, err error) error {
