@@ -160,11 +160,20 @@ const maxKeptBuffer = 4 << 20
 // acker appends what Accept and Submit queue to the journal, a batch at a
 // time, hands each batch to the writer and answers Accept. It owns the
 // journal. It ends when the queue is closed, closing batches after it.
+// Without a journal (another process owns it) every event is answered
+// after its digest instead.
 func (s *Store) acker(j *journal, seq uint64) {
 	defer close(s.batches)
 	batch := make([]*pending, 0, 64)
 	for first := range s.queue {
 		batch = s.collect(append(batch[:0], first))
+		if j == nil {
+			for _, p := range batch {
+				p.wantResult = true
+			}
+			s.batches <- queuedRow{at: time.Now(), events: slices.Clone(batch)}
+			continue
+		}
 		seq++
 		start := time.Now()
 		err := j.append(seq, batch)

@@ -61,6 +61,7 @@ type journal struct {
 	size int64
 	segs []segment // segments on disk, oldest first; the last is cur
 	buf  []byte
+	lock *os.File // held while the journal is open (journal_lock_*.go)
 }
 
 type segment struct {
@@ -290,6 +291,10 @@ func (j *journal) close(digested uint64) error {
 				err = errors.Join(err, rerr)
 			}
 		}
+	}
+	if j.lock != nil {
+		err = errors.Join(err, j.lock.Close())
+		j.lock = nil
 	}
 	return err
 }

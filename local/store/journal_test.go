@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,49 @@ func TestWALBounded(t *testing.T) {
 	}
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSecondOpenLeavesJournalAlone: a second Store on the same database (a
+// CLI command while snag serve runs) neither reads nor removes the first
+// one's journal, and stores what it accepts before answering.
+func TestSecondOpenLeavesJournalAlone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "snag.db")
+	first := mustOpen(t, path, Options{DigestDelay: time.Hour, DigestBatch: 1 << 20})
+	pending := rec("two-opens")
+	if err := first.Accept(ctx, pending); err != nil {
+		t.Fatal(err)
+	}
+	segs := segmentsOf(t, path)
+
+	second := mustOpen(t, path, Options{DigestDelay: time.Hour, DigestBatch: 1 << 20})
+	if second.journal != nil {
+		t.Fatal("the second Store took the journal")
+	}
+	mine := rec("two-opens")
+	if err := second.Accept(ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	// Answered after its digest: visible without a flush, in either Store.
+	var n int
+	if err := first.rdb.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE event_id = ?`, mine.EventID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("second Store's event: %d rows, %v", n, err)
+	}
+	if err := second.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := segmentsOf(t, path); !slices.Equal(got, segs) {
+		t.Fatalf("segments %v after the second Store closed, want %v", got, segs)
+	}
+	if err := first.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := first.GetEvent(ctx, 1, pending.EventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is := getIssue(t, first, ev.IssueID); is.TimesSeen != 2 {
+		t.Errorf("times seen %d, want 2", is.TimesSeen)
 	}
 }

@@ -308,27 +308,41 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
 	s.cdb.SetMaxOpenConns(1)
-	id, digested, err := journalState(ctx, s.wdb)
+	lock, owner, err := lockJournal(abs)
 	if err != nil {
 		return fail(err)
 	}
-	j, recovered, err := openJournal(abs, id, digested)
-	if err != nil {
-		return fail(err)
+	var j *journal
+	var recovered []journalBatch
+	if owner {
+		id, digested, err := journalState(ctx, s.wdb)
+		if err == nil {
+			j, recovered, err = openJournal(abs, id, digested)
+		}
+		if err != nil {
+			lock.Close()
+			return fail(err)
+		}
+		j.lock = lock
+		s.digestedSeq.Store(digested)
 	}
-	s.digestedSeq.Store(digested)
 	w, err := newWriter(ctx, s, recovered)
 	if err != nil {
-		j.close(0)
+		if j != nil {
+			j.close(0)
+		}
 		return fail(err)
 	}
-	// Sequences continue after the newest batch any segment holds.
-	seq := s.digestedSeq.Load()
-	for _, sg := range j.segs {
-		seq = max(seq, sg.lastSeq)
+	var seq uint64
+	if j != nil {
+		// Sequences continue after the newest batch any segment holds.
+		seq = s.digestedSeq.Load()
+		for _, sg := range j.segs {
+			seq = max(seq, sg.lastSeq)
+		}
+		j.release(s.digestedSeq.Load())
+		s.journal = j
 	}
-	j.release(s.digestedSeq.Load())
-	s.journal = j
 	s.stopCheckpoints = make(chan struct{})
 	s.checkpointsDone = make(chan struct{})
 	go s.checkpointer()
@@ -380,7 +394,10 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.done // the writer returns after the acker
-	jerr := s.journal.close(s.digestedSeq.Load())
+	var jerr error
+	if s.journal != nil {
+		jerr = s.journal.close(s.digestedSeq.Load())
+	}
 	close(s.stopCheckpoints)
 	<-s.checkpointsDone
 	s.dec.Close()
