@@ -42,6 +42,8 @@ type ArtifactStore interface {
 	ArtifactBundleData(ctx context.Context, bundle int64) ([]byte, error)
 }
 
+var _ ArtifactStore = (*store.Store)(nil)
+
 // Cache bounds for stored bundles.
 const (
 	maxCachedBundleBytes = 128 << 20
