@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/store"
@@ -24,7 +25,8 @@ import (
 //
 // What an event costs: one SQLite query for the project's artifact
 // generation (a fingerprint of its bundles that changes with every upload,
-// replacement or deletion), then map lookups in memory. Index lookups (one
+// replacement or deletion; concurrent events share one), then map lookups
+// in memory. Index lookups (one
 // query per distinct file) are cached under the generation, so they are
 // redone only after an upload; parsed maps are cached by the Unminifier's
 // bounded cache keyed by bundle version + entry; opened bundles (their
@@ -39,6 +41,8 @@ type ArtifactStore interface {
 	FindArtifacts(ctx context.Context, q store.ArtifactFind) ([]store.ArtifactHit, error)
 	ArtifactBundleData(ctx context.Context, bundle int64) ([]byte, error)
 }
+
+var _ ArtifactStore = (*store.Store)(nil)
 
 // Cache bounds for stored bundles.
 const (
@@ -58,6 +62,71 @@ type artifactLookup struct {
 	bytes    int64
 	resolved map[string]sourcemaps.BundleMapRef // version + "|" + minified URL
 	lookups  map[string][]store.ArtifactHit
+	gens     map[int64]*genState // by project
+}
+
+// genState batches the generation queries of one project's concurrent
+// events: at most one runs at a time, and every event that arrives while
+// one runs joins the next, which starts after they arrived, so each event
+// still sees every upload committed before it came. Under load this keeps
+// ingest from queueing for the store's few reader connections.
+type genState struct {
+	running bool
+	next    *genFlight
+}
+
+type genFlight struct {
+	done chan struct{}
+	gen  string
+	err  error
+}
+
+// generationTimeout bounds one generation query, which no single request
+// owns.
+const generationTimeout = 5 * time.Second
+
+// generation returns the project's artifact generation as of a moment
+// after the call began.
+func (a *artifactLookup) generation(ctx context.Context, project int64) (string, error) {
+	a.mu.Lock()
+	st := a.gens[project]
+	if st == nil {
+		st = &genState{}
+		a.gens[project] = st
+	}
+	f := st.next
+	if f == nil {
+		f = &genFlight{done: make(chan struct{})}
+		st.next = f
+		if !st.running {
+			a.launchGeneration(st, project)
+		}
+	}
+	a.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.gen, f.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// launchGeneration runs st.next; a.mu is held.
+func (a *artifactLookup) launchGeneration(st *genState, project int64) {
+	f := st.next
+	st.next, st.running = nil, true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), generationTimeout)
+		f.gen, f.err = a.st.ArtifactGeneration(ctx, project)
+		cancel()
+		close(f.done)
+		a.mu.Lock()
+		st.running = false
+		if st.next != nil {
+			a.launchGeneration(st, project)
+		}
+		a.mu.Unlock()
+	}()
 }
 
 type cachedBundle struct {
@@ -78,6 +147,7 @@ func newArtifactLookup(st Store) *artifactLookup {
 		bundles:  map[string]*cachedBundle{},
 		resolved: map[string]sourcemaps.BundleMapRef{},
 		lookups:  map[string][]store.ArtifactHit{},
+		gens:     map[int64]*genState{},
 	}
 }
 
@@ -96,7 +166,7 @@ func (s *Server) unminifierFor(ctx context.Context, project int64, ev *api.Event
 	if base == nil {
 		base = a.base
 	}
-	gen, err := a.st.ArtifactGeneration(ctx, project)
+	gen, err := a.generation(ctx, project)
 	if err != nil {
 		s.log.Debug("artifact lookup", "project", project, "err", err)
 	}

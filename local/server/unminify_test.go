@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -356,5 +358,63 @@ func TestReplacedBundleIsNotServedFromCache(t *testing.T) {
 	frames, _ = exceptionFrames(t, body)
 	if cl := fmt.Sprint(frames[len(frames)-1]["context_line"]); !strings.Contains(cl, "PricingErrorV2") {
 		t.Errorf("after the bundle was replaced, context line %q comes from the old one", cl)
+	}
+}
+
+// countingStore is the real store, counting generation queries.
+type countingStore struct {
+	*store.Store
+	queries atomic.Int64
+	release chan struct{} // the first query waits on it
+}
+
+func (c *countingStore) ArtifactGeneration(ctx context.Context, project int64) (string, error) {
+	if c.queries.Add(1) == 1 {
+		<-c.release
+	}
+	return c.Store.ArtifactGeneration(ctx, project)
+}
+
+// Concurrent events share generation queries, and each still sees what was
+// stored before it asked.
+func TestGenerationQueriesAreShared(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	cs := &countingStore{Store: env.store, release: make(chan struct{})}
+	a := newArtifactLookup(cs)
+	ctx := context.Background()
+
+	first := make(chan string)
+	go func() {
+		g, _ := a.generation(ctx, store.DefaultProjectID)
+		first <- g
+	}()
+	for cs.queries.Load() == 0 {
+		runtime.Gosched()
+	}
+	// The first query has begun; a bundle stored now must be seen by
+	// every call that starts from here on.
+	storeBundle(t, env.store, sourcemaps.BundleAttributes{Org: "local"}, builtFiles(t, "esbuild", "~/a.js", "5a1e0000-0000-4000-8000-0000000000f1", true)...)
+	const n = 64
+	var wg sync.WaitGroup
+	gens := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gens[i], _ = a.generation(ctx, store.DefaultProjectID)
+		}()
+	}
+	close(cs.release)
+	wg.Wait()
+	<-first
+	for i, g := range gens {
+		if g == "" {
+			t.Fatalf("call %d did not see the bundle stored before it", i)
+		}
+	}
+	if q := cs.queries.Load(); q >= n {
+		t.Errorf("%d queries for %d concurrent calls", q, n+1)
+	} else {
+		t.Logf("%d queries for %d concurrent calls", q, n+1)
 	}
 }
