@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/snag-dev/snag/api"
 	"github.com/snag-dev/snag/local/server"
 	"github.com/snag-dev/snag/local/store"
 )
@@ -21,7 +24,7 @@ import (
 // (no retention, so every event is inserted), and profiles the CPU while the
 // generator loads it. Generator and server share the profile; the server's
 // share is everything under local/.
-func profileInProcess(storeOpts store.Options, db string, bodies [][]byte, conns int, d time.Duration, out string) result {
+func profileInProcess(storeOpts store.Options, simpleGrouping bool, db string, bodies [][]byte, conns int, d time.Duration, out string) result {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := store.Open(ctx, db, storeOpts)
@@ -31,7 +34,15 @@ func profileInProcess(storeOpts store.Options, db string, bodies [][]byte, conns
 	check(err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
-	srv := server.New(st, server.Config{DefaultProject: store.DefaultProjectID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := server.Config{DefaultProject: store.DefaultProjectID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if simpleGrouping {
+		// What ingest cost before Sentry's grouping: one hash of the title.
+		cfg.Group = func(ev *api.Event) []string {
+			sum := md5.Sum([]byte(ev.Title))
+			return []string{hex.EncodeToString(sum[:])}
+		}
+	}
+	srv := server.New(st, cfg)
 	go func() { _ = srv.Serve(ctx, ln) }()
 	addr := ln.Addr().String()
 	waitReady(addr)

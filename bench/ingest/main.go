@@ -47,6 +47,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "run the server in this process and write a CPU profile of the load to `file`")
 	window := flag.Duration("batch-window", 0, "with -cpuprofile: the store's BatchWindow")
 	delay := flag.Duration("digest-delay", 0, "with -cpuprofile: the store's DigestDelay (0: its default)")
+	simple := flag.Bool("simple-grouping", false, "with -cpuprofile: group by a hash of the title instead of Sentry's grouping, to measure what grouping costs")
 	flag.Parse()
 	if *nullServe != "" {
 		runNullServer(*nullServe)
@@ -63,7 +64,7 @@ func main() {
 	if *cpuprofile != "" {
 		bodies, raw := generate(int(duration.Seconds()*8000)+1000, target)
 		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average; server in process\n", raw, avg(bodies))
-		res := profileInProcess(store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
+		res := profileInProcess(store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, *simple, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
 		res.print("snag server in process (stored, acknowledged after commit)")
 		return
 	}
