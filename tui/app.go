@@ -142,12 +142,20 @@ type Model struct {
 	status    string
 	statusErr bool
 	statusSeq int
+
+	// after delivers msg after d: a tea.Tick, which tests replace to drive
+	// the model without waiting.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
+}
+
+func tick(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
 // New returns the UI's model over b.
 func New(ctx context.Context, b api.Backend, opts Options) *Model {
 	opts = opts.withDefaults()
-	m := &Model{ctx: ctx, b: b, opts: opts, log: opts.Log, pending: map[int]pendingAction{}}
+	m := &Model{ctx: ctx, b: b, opts: opts, log: opts.Log, pending: map[int]pendingAction{}, after: tick}
 	if w, ok := b.(api.ChangeWatcher); ok {
 		m.watcher = w
 	}
@@ -162,6 +170,10 @@ func New(ctx context.Context, b api.Backend, opts Options) *Model {
 	m.filter.Prompt = ""
 	m.filter.Placeholder = "is:unresolved level:error release:… environment:… text"
 	m.filter.CharLimit = 512
+	// A steady cursor: a blinking one redraws the screen twice a second.
+	fs := m.filter.Styles()
+	fs.Cursor.Blink = false
+	m.filter.SetStyles(fs)
 	m.width, m.height = 80, 24
 	m.layout()
 	return m
@@ -173,7 +185,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.watcher != nil {
 		cmds = append(cmds, pollVersion(m.ctx, m.watcher))
 	} else {
-		cmds = append(cmds, refreshAfter(m.opts.RefreshInterval))
+		cmds = append(cmds, m.after(m.opts.RefreshInterval, refreshTickMsg{}))
 	}
 	return tea.Batch(cmds...)
 }
@@ -441,7 +453,7 @@ func (m *Model) setStatus(text string, isErr bool) tea.Cmd {
 	if isErr {
 		ttl *= 2
 	}
-	return clearStatusAfter(ttl, m.statusSeq)
+	return m.after(ttl, clearStatusMsg{seq: m.statusSeq})
 }
 
 // ---- update -----------------------------------------------------------------
@@ -546,9 +558,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.log.Debug("store changed", "version", msg.version)
 			cmd = tea.Batch(m.refresh(), m.refreshDetail())
 		}
-		return m, tea.Batch(cmd, pollAfter(m.opts.PollInterval))
+		return m, tea.Batch(cmd, m.after(m.opts.PollInterval, pollMsg{}))
 	case refreshTickMsg:
-		return m, tea.Batch(m.refresh(), refreshAfter(m.opts.RefreshInterval))
+		return m, tea.Batch(m.refresh(), m.after(m.opts.RefreshInterval, refreshTickMsg{}))
 	case actionMsg:
 		return m, m.onAction(msg)
 	case clearStatusMsg:
@@ -1052,8 +1064,8 @@ func (m *Model) helpView() string {
 		km, title = m.keys.detail, "Keys: issue"
 	}
 	lines := []string{m.st.Heading.Render(title), ""}
-	lines = append(lines, strings.Split(m.help.FullHelpView(km.FullHelp()), "\n")...)
-	lines = append(lines, "", m.st.Label.Render("Filter: is:unresolved|resolved|ignored level:error release:web@1.2 environment:prod text"))
+	lines = append(lines, m.fullHelp(km)...)
+	lines = append(lines, "", m.st.Label.Render("Filter: is:unresolved|resolved|ignored level: release: environment: text"))
 	h := m.height - m.bodyTop() - 1
 	if m.screen == screenDetail {
 		h = m.detail.height
@@ -1068,6 +1080,61 @@ func (m *Model) helpView() string {
 		lines[i] = fit(l, m.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// fullHelp lays the key map's columns side by side, starting a new row of
+// columns where the screen is too narrow, so every key shows at 80×24.
+func (m *Model) fullHelp(km keyMap) []string {
+	const gap = 4
+	var blocks [][]string
+	var widths []int
+	for _, col := range km.columns {
+		kw, w := 0, 0
+		for _, b := range col {
+			kw = max(kw, ansi.StringWidth(b.Help().Key))
+		}
+		var block []string
+		for _, b := range col {
+			l := m.st.Help.FullKey.Render(fit(b.Help().Key, kw)) + "  " + m.st.Help.FullDesc.Render(b.Help().Desc)
+			w = max(w, ansi.StringWidth(l))
+			block = append(block, l)
+		}
+		blocks, widths = append(blocks, block), append(widths, w)
+	}
+	var out []string
+	for start := 0; start < len(blocks); {
+		end, used := start, 0
+		for end < len(blocks) && (end == start || used+gap+widths[end] <= m.width) {
+			if end > start {
+				used += gap
+			}
+			used += widths[end]
+			end++
+		}
+		rows := 0
+		for _, b := range blocks[start:end] {
+			rows = max(rows, len(b))
+		}
+		if start > 0 {
+			out = append(out, "")
+		}
+		for r := range rows {
+			var line strings.Builder
+			for i := start; i < end; i++ {
+				cell := ""
+				if r < len(blocks[i]) {
+					cell = blocks[i][r]
+				}
+				if i < end-1 {
+					cell = fit(cell, widths[i]+gap)
+				}
+				line.WriteString(cell)
+			}
+			out = append(out, line.String())
+		}
+		start = end
+	}
+	return out
 }
 
 func (m *Model) confirmView() string {

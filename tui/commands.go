@@ -165,14 +165,6 @@ type (
 	refreshTickMsg struct{}
 )
 
-func pollAfter(d time.Duration) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{} })
-}
-
-func refreshAfter(d time.Duration) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return refreshTickMsg{} })
-}
-
 func pollVersion(ctx context.Context, w api.ChangeWatcher) tea.Cmd {
 	return func() tea.Msg {
 		v, err := w.Version(ctx)
@@ -208,7 +200,3 @@ func runAction(ctx context.Context, b api.Backend, id int, act action, ids []str
 // clearStatusMsg ends a transient status message, unless a newer one
 // replaced it.
 type clearStatusMsg struct{ seq int }
-
-func clearStatusAfter(d time.Duration, seq int) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return clearStatusMsg{seq: seq} })
-}
