@@ -88,7 +88,9 @@ const (
 	overlayIgnore
 )
 
-func (o overlay) String() string { return [...]string{"none", "help", "filter", "confirm", "ignore"}[o] }
+func (o overlay) String() string {
+	return [...]string{"none", "help", "filter", "confirm", "ignore"}[o]
+}
 
 // pendingAction is an action sent to the backend and already shown: what
 // the issues were before, to roll back if it fails.

@@ -63,7 +63,7 @@ const (
 var sortNames = [...]string{"date", "new", "freq", "user"}
 var sortLabels = [...]string{"last seen", "first seen", "events", "users"}
 
-func (s sortMode) api() string   { return sortNames[s] }
+func (s sortMode) api() string    { return sortNames[s] }
 func (s sortMode) String() string { return sortLabels[s] }
 
 // sortKey is the value the list is ordered by, descending.

@@ -14,7 +14,7 @@ import (
 // Palette is the theme's colours for one background.
 type Palette struct {
 	Fg, Dim, Faint, Accent, AccentFg, Border color.Color
-	Fatal, Error, Warning, Info, Debug      color.Color
+	Fatal, Error, Warning, Info, Debug       color.Color
 	OK, Selected, CursorBg, CursorFg         color.Color
 }
 
@@ -48,10 +48,10 @@ type Styles struct {
 
 	// Chrome.
 	App, Header, HeaderTarget, HeaderRight lipgloss.Style
-	Tab, TabActive, TabCount                lipgloss.Style
-	ColumnHeader                            lipgloss.Style
-	Footer, Status, StatusError, StatusOK   lipgloss.Style
-	Prompt, FilterText                      lipgloss.Style
+	Tab, TabActive, TabCount               lipgloss.Style
+	ColumnHeader                           lipgloss.Style
+	Footer, Status, StatusError, StatusOK  lipgloss.Style
+	Prompt, FilterText                     lipgloss.Style
 
 	// The issue list.
 	Row, RowCursor, RowSelectedMark lipgloss.Style
