@@ -49,15 +49,17 @@ func main() {
 	days := flag.Int("days", 14, "spread the events over this many days before now")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "goroutines normalizing and submitting")
 	seed := flag.Uint64("seed", 1, "random seed")
+	appendTo := flag.Bool("append", false, "add to an existing database (with -first past the events it has)")
+	first := flag.Int("first", 0, "number of the first event, which seeds its id")
 	flag.Parse()
-	if err := run(*db, *events, *issues, *days, *workers, *seed); err != nil {
+	if err := run(*db, *events, *issues, *days, *workers, *seed, *appendTo, *first); err != nil {
 		fmt.Fprintln(os.Stderr, "triage:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, events, issues, days, workers int, seed uint64) error {
-	if _, err := os.Stat(path); err == nil {
+func run(path string, events, issues, days, workers int, seed uint64, appendTo bool, first int) error {
+	if _, err := os.Stat(path); err == nil && !appendTo {
 		return fmt.Errorf("%s exists; remove it to seed again", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -75,9 +77,9 @@ func run(path string, events, issues, days, workers int, seed uint64) error {
 	errs := make(chan error, workers)
 	per := (events + workers - 1) / workers
 	for w := range workers {
-		lo, hi := w*per, min(events, (w+1)*per)
+		lo, hi := first+w*per, first+min(events, (w+1)*per)
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(seed, uint64(w)))
+			rng := rand.New(rand.NewPCG(seed, uint64(lo)))
 			for i := lo; i < hi; i++ {
 				if err := submit(ctx, st, rng, i, issues, days, now); err != nil {
 					errs <- err
