@@ -1,6 +1,10 @@
 package tui
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,5 +81,40 @@ func TestResize(t *testing.T) {
 		if n := strings.Count(screenText(m), "\n"); n != size[1] {
 			t.Errorf("at %v the screen has %d lines", size, n)
 		}
+	}
+}
+
+// docs/triage.md shows the golden screens; with -update this rewrites its
+// captures (after TestViewGolden rewrote the goldens), otherwise it fails
+// when they drifted.
+func TestDocsShowTheScreens(t *testing.T) {
+	const path = "../docs/triage.md"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := regexp.MustCompile("(?s)<!-- golden: ([a-z0-9-]+) -->\n(?:\n```text\n.*?```\n)?")
+	n := 0
+	want := marker.ReplaceAllFunc(doc, func(m []byte) []byte {
+		name := string(marker.FindSubmatch(m)[1])
+		screen, err := os.ReadFile(filepath.Join("testdata", name+".golden"))
+		if err != nil {
+			t.Errorf("docs/triage.md shows %s: %v", name, err)
+			return m
+		}
+		n++
+		return []byte("<!-- golden: " + name + " -->\n\n```text\n" + string(screen) + "```\n")
+	})
+	if n == 0 {
+		t.Fatal("docs/triage.md shows no screens")
+	}
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(want) != string(doc) {
+		t.Error("docs/triage.md does not show the current screens: run go test ./tui -update")
 	}
 }
