@@ -257,9 +257,8 @@ func (m *Model) onIssues(msg issuesMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		m.log.Error("list", "err", msg.err)
-		if !m.list.loaded {
-			m.list.loaded = true
-		}
+		m.list.loaded = true
+		m.list.err = msg.err
 		return m.setStatus("Could not list issues: "+errText(msg.err), true)
 	}
 	m.log.Debug("list loaded", "gen", msg.gen, "append", msg.append, "n", len(msg.items), "took", msg.took)

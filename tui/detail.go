@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -103,8 +104,19 @@ func (d *detail) render() {
 	d.scroll(0)
 }
 
-// errText is an error for the screen: one line.
-func errText(err error) string { return oneLine(err.Error()) }
+// errText is an error for the screen: one line, and for an API error its
+// status and Sentry's reason first (the URL is in the debug log).
+func errText(err error) string {
+	var he *api.HTTPError
+	if errors.As(err, &he) {
+		s := fmt.Sprintf("HTTP %d", he.StatusCode)
+		if he.Detail != "" {
+			s += ": " + he.Detail
+		}
+		return oneLine(s)
+	}
+	return oneLine(err.Error())
+}
 
 type detailRenderer struct {
 	st         *theme.Styles

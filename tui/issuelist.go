@@ -22,6 +22,7 @@ type issueList struct {
 	next    string      // cursor of the issues after those loaded
 	loaded  bool        // the first page has arrived
 	loading bool
+	err     error // the last list request failed
 
 	tab    statusTab
 	sort   sortMode
@@ -143,6 +144,7 @@ func (l *issueList) setIssues(items []api.Issue, next string, appendTo bool) {
 	}
 	l.next = next
 	l.loaded = true
+	l.err = nil
 	l.relayout(a)
 }
 
@@ -457,6 +459,9 @@ func (l *issueList) view() string {
 }
 
 func (l *issueList) emptyText() string {
+	if l.err != nil {
+		return "Could not list issues: " + errText(l.err) + " (ctrl+r to retry)"
+	}
 	what := "issues"
 	if st := l.tab.status(); st != "" {
 		what = st + " issues"

@@ -334,3 +334,13 @@ const apiIssues = `[
   "metadata":{"type":"TypeError","value":"x is not a function","filename":"app/routes.py"},
   "count":"12","userCount":0,"firstSeen":"2026-11-10T08:00:00Z","lastSeen":"2026-11-20T09:00:00Z"}
 ]`
+
+func TestListErrorIsShown(t *testing.T) {
+	reg := apitest.New(t)
+	reg.Register(apitest.GET("/api/0/organizations/acme/issues/"), apitest.JSON(401, `{"detail":"Invalid token"}`))
+	c, _ := api.New(reg.URL(), "sntryu_"+strings.Repeat("0", 64))
+	m := start(newTestModel(t, api.NewRemote(c, "acme", ""), 80, 24))
+	if s := screenText(m); !strings.Contains(s, "Could not list issues") || !strings.Contains(s, "Invalid token") {
+		t.Errorf("screen:\n%s", s)
+	}
+}
