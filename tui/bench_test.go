@@ -83,11 +83,10 @@ func BenchmarkFirstPaintCold(b *testing.B) {
 // background loads leave it.
 func loaded(b *testing.B) (*Model, func()) {
 	st, be := openBench(b, benchDB(b))
-	m := firstPaint(b, be)
-	msg := m.more()().(issuesMsg)
-	m.Update(msg)
-	msg = m.more()().(issuesMsg)
-	m.Update(msg)
+	m := New(context.Background(), be, Options{})
+	m.after = func(time.Duration, tea.Msg) tea.Cmd { return nil }
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(m, m.reload(pageSize)) // the first page, then the background loads
 	if len(m.list.issues) < 1000 {
 		b.Fatalf("%d issues loaded", len(m.list.issues))
 	}
