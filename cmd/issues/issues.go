@@ -25,11 +25,16 @@ type TUIOptions struct {
 	// release it.
 	Backend func(ctx context.Context) (api.Backend, func(), error)
 	Now     func() time.Time
+	// Debug asks for debug logs in a file (never on the screen).
+	Debug bool
 }
 
 // TUIFunc runs the triage UI. The TUI package provides it and cmd/root
 // passes it to NewCmdIssues; nil means this build has no TUI.
 type TUIFunc func(ctx context.Context, opts *TUIOptions) error
+
+// DebugLogFile is where `snag issues --debug` logs.
+const DebugLogFile = "snag-debug.log"
 
 // errNeedsTerminal is `snag issues` without a terminal.
 var errNeedsTerminal = errors.New("snag issues opens the triage UI, which needs a terminal on stdin and stdout")
@@ -76,6 +81,7 @@ func NewCmdIssues(f *cmdutil.Factory, runTUI TUIFunc) *cobra.Command {
 		},
 	}
 	cmdutil.AddTargetFlags(cmd, &target)
+	cmd.Flags().BoolVar(&opts.Debug, "debug", false, "Write the triage UI's debug log to "+DebugLogFile+" in the current directory")
 	cmd.AddCommand(
 		NewCmdList(f, nil),
 		NewCmdView(f, nil),

@@ -77,7 +77,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		sourcemapsCmd.NewCmdSourcemaps(f),
 	)
 	add("issues",
-		issuesCmd.NewCmdIssues(f, nil), // the TUI (issue 7) plugs in here
+		issuesCmd.NewCmdIssues(f, runTUI),
 		eventsCmd.NewCmdEvents(f),
 	)
 	add("setup",
