@@ -73,6 +73,7 @@ func (w *writer) run() {
 		}
 		if w.digestDue() {
 			w.digestStep()
+			w.truncateWAL()
 			continue
 		}
 		// Retention left over from digests (or due by age) runs only when
@@ -100,6 +101,26 @@ func (w *writer) run() {
 		case <-wakeC:
 		}
 		wake.Stop()
+	}
+}
+
+// truncateWAL empties the WAL when the checkpointer found it past its
+// limit. It runs on the writer, between digests, so it never competes with
+// them for the write lock; it waits for readers (busy_timeout), and
+// acknowledgements go on meanwhile through the journal.
+func (w *writer) truncateWAL() {
+	if !w.s.walOver.Load() {
+		return
+	}
+	var busy, logFrames, done int
+	err := w.conn.QueryRowContext(w.ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	if err != nil {
+		slog.Warn("local store checkpoint", "err", err)
+		return
+	}
+	if busy == 0 {
+		w.s.walOver.Store(false)
+		w.s.walTruncations.Add(1)
 	}
 }
 

@@ -194,6 +194,7 @@ type Store struct {
 	stopCheckpoints chan struct{}
 	checkpointsDone chan struct{}
 	walLimit        int64
+	walOver         atomic.Bool // the WAL is past walLimit
 	walTruncations  atomic.Int64
 
 	keysMu sync.RWMutex
@@ -428,16 +429,11 @@ func (s *Store) checkpointer() {
 		// after a checkpoint copied all of it. Under sustained load the
 		// writer is almost always in a digest, so that moment may never
 		// come and the WAL grows without bound (tens of GB when seeding a
-		// million events). Past the limit, a TRUNCATE checkpoint waits for
-		// the current digest, holds the next one back while it copies, and
-		// empties the file. Acknowledgements go on meanwhile: they only
-		// need the journal.
+		// million events). Past the limit the writer empties it between two
+		// digests (see writer.truncateWAL): from this connection a TRUNCATE
+		// checkpoint would have to win the write lock from the digests.
 		if int64(logFrames)*pageSize > s.walLimit {
-			err := s.cdb.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
-			if err != nil {
-				slog.Warn("local store checkpoint", "err", err)
-			}
-			s.walTruncations.Add(1)
+			s.walOver.Store(true)
 		}
 	}
 }
