@@ -78,6 +78,8 @@ func (s *Store) InsertArtifactBundle(ctx context.Context, b ArtifactBundle, entr
 		}
 		return nil
 	})
+	// After the commit, so a generation cached from before it is stale.
+	s.artifactEpoch.Add(1)
 	return id, err
 }
 

@@ -197,6 +197,11 @@ type Store struct {
 	walOver         atomic.Bool // the WAL is past walLimit
 	walTruncations  atomic.Int64
 
+	// artifactEpoch counts bundles stored through this Store; artifactGens
+	// caches ArtifactGeneration per project (artifacts_find.go).
+	artifactEpoch atomic.Int64
+	artifactGens  sync.Map
+
 	keysMu sync.RWMutex
 	keys   map[string]Project // public key → project (positive lookups only)
 }
