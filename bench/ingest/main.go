@@ -33,6 +33,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/snag-dev/snag/local/store"
 )
 
 func main() {
@@ -41,6 +43,10 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	null := flag.Bool("null", true, "also measure the loopback ceiling against a server that stores nothing")
 	nullServe := flag.String("null-server", "", "internal: run the null server on this address")
+	retention := flag.Bool("retention", false, "run snag serve with its default retention (100 events per issue, 100,000 in all) instead of keeping every event")
+	cpuprofile := flag.String("cpuprofile", "", "run the server in this process and write a CPU profile of the load to `file`")
+	window := flag.Duration("batch-window", 0, "with -cpuprofile: the store's BatchWindow")
+	delay := flag.Duration("digest-delay", 0, "with -cpuprofile: the store's DigestDelay (0: its default)")
 	flag.Parse()
 	if *nullServe != "" {
 		runNullServer(*nullServe)
@@ -54,6 +60,13 @@ func main() {
 	tmp, err := os.MkdirTemp("", "snag-ingest-")
 	check(err)
 	defer os.RemoveAll(tmp)
+	if *cpuprofile != "" {
+		bodies, raw := generate(int(duration.Seconds()*8000)+1000, target)
+		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average; server in process\n", raw, avg(bodies))
+		res := profileInProcess(store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
+		res.print("snag server in process (stored, acknowledged after commit)")
+		return
+	}
 	bin := filepath.Join(tmp, "snag")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/snag")
 	build.Stderr = os.Stderr
@@ -72,17 +85,24 @@ func main() {
 	addr := freeAddr()
 	db := filepath.Join(tmp, "bench.db")
 	key := dsnKeyOf(bin, db, addr) // creates the database
-	srv := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--max-events", "-1", "--max-events-per-issue", "-1")
+	args := []string{"serve", "--addr", addr, "--db", db}
+	if !*retention {
+		args = append(args, "--max-events", "-1", "--max-events-per-issue", "-1")
+	}
+	srv := exec.Command(bin, args...)
 	srv.Stderr = os.Stderr
 	check(srv.Start())
 	waitReady(addr)
 	url := "http://" + addr + "/api/1/envelope/?sentry_key=" + key + "&sentry_version=7&sentry_client=bench%2F1"
+	cpu0 := procCPU(srv.Process.Pid)
 	res := load(url, bodies, *conns, *duration)
+	cpu := procCPU(srv.Process.Pid) - cpu0
 	rss := peakRSS(srv.Process.Pid)
 	_ = srv.Process.Signal(os.Interrupt)
 	_ = srv.Wait()
 	res.print("snag serve (stored, acknowledged after commit)")
-	fmt.Printf("  server peak RSS %.1f MB\n", float64(rss)/1024)
+	fmt.Printf("  server peak RSS %.1f MB; server CPU %v, %.0f µs per event (the backlog left at the end included)\n",
+		float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(res.ok, 1)))
 
 	if *null {
 		naddr := freeAddr()
@@ -288,6 +308,24 @@ func dsnKeyOf(bin, db, addr string) string {
 		check(fmt.Errorf("no DSN in %q", out))
 	}
 	return string(m[1])
+}
+
+// procCPU is the user and system CPU time a process has used, from
+// /proc/PID/stat (in clock ticks, 100 per second on Linux).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // peakRSS reads VmHWM (KiB) of a running process.

@@ -12,9 +12,9 @@ import (
 func NewCmdEvents(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "events <command>",
-		Short: "Inspect single events",
+		Short: "Send and inspect single events",
 		Long: heredoc.Doc(`
-			Work with single Sentry events: see how one is grouped into an issue.
+			Work with single Sentry events: send a test event, see how one is grouped into an issue.
 		`),
 		Args: cmdutil.NoArgs,
 		// A parent command with no verb shows its help; an unknown verb is a
@@ -22,5 +22,6 @@ func NewCmdEvents(f *cmdutil.Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(NewCmdFingerprint(f, nil))
+	cmd.AddCommand(NewCmdSend(f, nil))
 	return cmd
 }

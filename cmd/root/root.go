@@ -10,6 +10,7 @@ import (
 	dsnCmd "github.com/snag-dev/snag/cmd/dsn"
 	eventsCmd "github.com/snag-dev/snag/cmd/events"
 	infoCmd "github.com/snag-dev/snag/cmd/info"
+	issuesCmd "github.com/snag-dev/snag/cmd/issues"
 	loginCmd "github.com/snag-dev/snag/cmd/login"
 	serveCmd "github.com/snag-dev/snag/cmd/serve"
 	sourcemapsCmd "github.com/snag-dev/snag/cmd/sourcemaps"
@@ -75,7 +76,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		unminifyCmd.NewCmdUnminify(f, nil),
 		sourcemapsCmd.NewCmdSourcemaps(f),
 	)
-	add("issues", eventsCmd.NewCmdEvents(f))
+	add("issues",
+		issuesCmd.NewCmdIssues(f, nil), // the TUI (issue 7) plugs in here
+		eventsCmd.NewCmdEvents(f),
+	)
 	add("setup",
 		infoCmd.NewCmdInfo(f, nil),
 		loginCmd.NewCmdLogin(f, nil),

@@ -25,5 +25,6 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(NewCmdResolve(f, nil))
 	cmd.AddCommand(NewCmdValidate(f, nil))
 	cmd.AddCommand(NewCmdInject(f, nil))
+	cmd.AddCommand(NewCmdExplain(f, nil))
 	return cmd
 }

@@ -50,6 +50,10 @@ func (b *Backend) Target() api.Target {
 	return api.Target{Kind: api.TargetLocal, Path: b.opts.Path, Org: OrgSlug, Project: b.opts.Project}
 }
 
+// Store is the store behind the backend, for what only the local side has
+// (the artifact index, for explaining sourcemap lookups).
+func (b *Backend) Store() *Store { return b.s }
+
 // Version is the store's change counter.
 func (b *Backend) Version(ctx context.Context) (int64, error) { return b.s.Version(ctx) }
 

@@ -9,37 +9,38 @@ import (
 	"time"
 )
 
-// The write path has two stages, both on the writer goroutine (SQLite has
-// one writer):
+// The write path has two stages, on two goroutines:
 //
-//  1. Acknowledge: the events queued by Accept/Submit are appended to
-//     ingest_queue as one row and committed; Accept returns. The row lands
-//     on a few consecutive pages at the end of a rowid table, so this commit
-//     is cheap whatever the batch holds.
-//  2. Digest: batches of up to DigestBatch queued events are grouped into
-//     issues, deduplicated by event id, inserted into events, and counted
-//     (issues, users, hours, tags), and their queue rows deleted, in one
-//     transaction. The per-event writes land on random pages of several
-//     indexes; a large batch of events about the same issues shares those
-//     pages, which is what makes the digest cheap per event.
+//  1. Acknowledge (the acker): the events queued by Accept/Submit are
+//     appended to the ingest journal as one record with one write call
+//     (journal.go), handed to the writer, and Accept returns.
+//  2. Digest (the writer, SQLite's one writer): batches of up to
+//     DigestBatch acknowledged events are grouped into issues, deduplicated
+//     by event id, inserted into events, and counted (issues, users, hours,
+//     tags) in one transaction, which also records the last journal
+//     sequence digested. The per-event writes land on random pages of
+//     several indexes; a large batch of events about the same issues shares
+//     those pages, which is what makes the digest cheap per event.
 //
-// Acknowledgements come first so that SDKs wait little; a digest runs when
-// DigestBatch events wait, when the oldest has waited DigestDelay, or when
-// someone Flushes. The backlog is bounded (QueueSize, MaxQueueBytes): past
-// it Accept answers ErrQueueFull and the server 503, so the digest always
-// catches up. A digest commits the deletion of its queue rows with its
-// results, so after a crash the rows left are exactly the undigested events,
-// which Open digests before returning.
+// The two run in parallel, so an SDK never waits for a digest. A digest runs
+// when DigestBatch events wait, when the oldest has waited DigestDelay, or
+// when someone Flushes or Submits. The backlog is bounded (QueueSize,
+// MaxQueueBytes): past it Accept answers ErrQueueFull and the server 503, so
+// the digest always catches up. After a crash, Open digests the journal's
+// batches newer than the recorded sequence before returning.
 
-// queuedRow is one committed ingest_queue row awaiting its digest.
+// queuedRow is one acknowledged batch awaiting its digest: a journal record,
+// or (seq 0) a row of the ingest_queue table that older versions wrote.
 type queuedRow struct {
-	id     int64
+	pos    uint64 // order in which the writer got it, for Flush
+	seq    uint64
+	legacy int64 // ingest_queue row id, for rows left by older versions
 	at     time.Time
 	events []*pending
 }
 
 type flushWaiter struct {
-	row  int64 // answered once every queue row up to this one is digested
+	pos  uint64 // answered once every batch up to this one is digested
 	done chan error
 }
 
@@ -51,18 +52,16 @@ func (w *writer) run() {
 	wake := time.NewTimer(time.Hour)
 	wake.Stop()
 	for {
-		// What SDKs wait for comes first; ops and ticks get their turn too,
-		// since select picks at random among ready cases.
+		// Take every acknowledged batch first, so a digest is as large as
+		// what waits; ops and ticks get their turn too, since select picks at
+		// random among ready cases.
 		select {
-		case p, ok := <-w.s.queue:
+		case b, ok := <-w.s.batches:
 			if !ok {
 				w.shutdown()
 				return
 			}
-			w.ack(p)
-			if w.digestDue() {
-				w.digestStep()
-			}
+			w.add(b)
 			continue
 		case o := <-w.s.ops:
 			o.done <- w.runOp(o)
@@ -88,12 +87,12 @@ func (w *writer) run() {
 			wakeC = wake.C
 		}
 		select {
-		case p, ok := <-w.s.queue:
+		case b, ok := <-w.s.batches:
 			if !ok {
 				w.shutdown()
 				return
 			}
-			w.ack(p)
+			w.add(b)
 		case o := <-w.s.ops:
 			o.done <- w.runOp(o)
 		case <-tick.C:
@@ -101,6 +100,34 @@ func (w *writer) run() {
 		case <-wakeC:
 		}
 		wake.Stop()
+	}
+}
+
+// add puts an acknowledged batch in the backlog.
+func (w *writer) add(b queuedRow) {
+	w.added++
+	b.pos = w.added
+	w.backlog = append(w.backlog, b)
+	w.backlogEvents += len(b.events)
+	for _, p := range b.events {
+		if p.wantResult {
+			w.waiting++
+		}
+	}
+}
+
+// drain moves the batches acknowledged so far into the backlog.
+func (w *writer) drain() {
+	for {
+		select {
+		case b, ok := <-w.s.batches:
+			if !ok {
+				return
+			}
+			w.add(b)
+		default:
+			return
+		}
 	}
 }
 
@@ -126,19 +153,61 @@ func (w *writer) nextDigest() (time.Duration, bool) {
 	return max(time.Until(at), 0), true
 }
 
+// maxKeptBuffer keeps a rare huge batch (attachments) from pinning its
+// encoding buffer.
+const maxKeptBuffer = 4 << 20
+
+// acker appends what Accept and Submit queue to the journal, a batch at a
+// time, hands each batch to the writer and answers Accept. It owns the
+// journal. It ends when the queue is closed, closing batches after it.
+func (s *Store) acker(j *journal, seq uint64) {
+	defer close(s.batches)
+	batch := make([]*pending, 0, 64)
+	for first := range s.queue {
+		batch = s.collect(append(batch[:0], first))
+		seq++
+		start := time.Now()
+		err := j.append(seq, batch)
+		st := &s.stats
+		st.batches.Add(1)
+		st.events.Add(int64(len(batch)))
+		if int64(len(batch)) > st.largest.Load() {
+			st.largest.Store(int64(len(batch)))
+		}
+		st.batchNS.Add(int64(time.Since(start)))
+		if err != nil {
+			s.releaseBacklog(batch)
+			for _, p := range batch {
+				p.done <- outcome{err: err}
+			}
+			continue
+		}
+		events := slices.Clone(batch)
+		// Never blocks: the channel holds QueueSize batches, and every batch
+		// holds at least one of the at most QueueSize events in the backlog.
+		s.batches <- queuedRow{seq: seq, at: start, events: events}
+		for _, p := range events {
+			if !p.wantResult {
+				p.done <- outcome{}
+			}
+		}
+		j.release(s.digestedSeq.Load())
+	}
+}
+
 // collect adds what is queued to batch, up to MaxBatch, waiting up to
 // BatchWindow for more when one is set.
-func (w *writer) collect(batch []*pending) []*pending {
-	limit := w.s.opts.MaxBatch
+func (s *Store) collect(batch []*pending) []*pending {
+	limit := s.opts.MaxBatch
 	var timer <-chan time.Time
-	if w.s.opts.BatchWindow > 0 {
-		t := time.NewTimer(w.s.opts.BatchWindow)
+	if s.opts.BatchWindow > 0 {
+		t := time.NewTimer(s.opts.BatchWindow)
 		defer t.Stop()
 		timer = t.C
 	}
 	for len(batch) < limit {
 		select {
-		case p, ok := <-w.s.queue:
+		case p, ok := <-s.queue:
 			if !ok {
 				return batch
 			}
@@ -150,7 +219,7 @@ func (w *writer) collect(batch []*pending) []*pending {
 			return batch
 		}
 		select {
-		case p, ok := <-w.s.queue:
+		case p, ok := <-s.queue:
 			if !ok {
 				return batch
 			}
@@ -162,78 +231,14 @@ func (w *writer) collect(batch []*pending) []*pending {
 	return batch
 }
 
-// maxKeptBuffer keeps a rare huge batch (attachments) from pinning its
-// encoding buffer.
-const maxKeptBuffer = 4 << 20
-
-// ack commits first and what else is queued to ingest_queue as one row and
-// answers the Accept callers.
-func (w *writer) ack(first *pending) {
-	batch := w.collect(append(make([]*pending, 0, 64), first))
-	start := time.Now()
-	w.buf = appendQueueBatch(w.buf[:0], batch)
-	var row int64
-	err := w.rawTx(func() error {
-		r, err := w.st.insQueue.ExecContext(w.ctx, len(batch), ms(w.s.opts.Now()), w.buf)
-		if err != nil {
-			return wrap("queue events", err)
-		}
-		row, err = r.LastInsertId()
-		return wrap("queue events", err)
-	})
-	if cap(w.buf) > maxKeptBuffer {
-		w.buf = nil
-	}
-	st := &w.s.stats
-	st.batches.Add(1)
-	st.events.Add(int64(len(batch)))
-	if int64(len(batch)) > st.largest.Load() {
-		st.largest.Store(int64(len(batch)))
-	}
-	st.batchNS.Add(int64(time.Since(start)))
-	if err != nil {
-		w.release(batch)
-		for _, p := range batch {
-			p.done <- outcome{err: err}
-		}
-		return
-	}
-	w.backlog = append(w.backlog, queuedRow{id: row, at: start, events: batch})
-	w.backlogEvents += len(batch)
-	for _, p := range batch {
-		if p.wantResult {
-			w.waiting++
-		} else {
-			p.done <- outcome{}
-		}
-	}
-}
-
-// release takes events out of the backlog accounting.
-func (w *writer) release(events []*pending) {
+// releaseBacklog takes events out of the backlog accounting.
+func (s *Store) releaseBacklog(events []*pending) {
 	var size int64
 	for _, p := range events {
 		size += p.size
 	}
-	w.s.backlog.Add(-int64(len(events)))
-	w.s.backlogBytes.Add(-size)
-}
-
-// rawTx runs fn in an immediate transaction that, unlike inTx, does not bump
-// the change version: queueing changes nothing readers see.
-func (w *writer) rawTx(fn func() error) error {
-	if _, err := w.conn.ExecContext(w.ctx, "BEGIN IMMEDIATE"); err != nil {
-		return wrap("begin", err)
-	}
-	if err := fn(); err != nil {
-		_, rbErr := w.conn.ExecContext(context.Background(), "ROLLBACK")
-		return errors.Join(err, rbErr)
-	}
-	if _, err := w.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
-		_, rbErr := w.conn.ExecContext(context.Background(), "ROLLBACK")
-		return errors.Join(wrap("commit", err), rbErr)
-	}
-	return nil
+	s.backlog.Add(-int64(len(events)))
+	s.backlogBytes.Add(-size)
 }
 
 // digestStep digests the oldest queue rows, up to DigestBatch events (at
@@ -251,18 +256,20 @@ func (w *writer) digestStep() bool {
 	for _, r := range w.backlog[:k] {
 		events = append(events, r.events...)
 	}
-	last := w.backlog[k-1].id
+	done := w.backlog[:k]
+	last := done[k-1]
 	results := make([]outcome, n)
 	start := time.Now()
 	err := w.inTx(w.ctx, func() error {
 		if err := w.storeBatch(events, results); err != nil {
 			return err
 		}
-		return w.finishDigest(last)
+		return w.finishDigest(done, true)
 	})
 	if err != nil {
-		// One bad event must not hold up the others: store each in a
-		// savepoint of its own, skipping those that fail.
+		// One bad event (or a failing retention step) must not hold up the
+		// others: store each event in a savepoint of its own, skipping those
+		// that fail, and leave retention to a transaction of its own.
 		clear(results)
 		err = w.inTx(w.ctx, func() error {
 			for i := range events {
@@ -270,7 +277,7 @@ func (w *writer) digestStep() bool {
 					results[i] = outcome{err: err}
 				}
 			}
-			return w.finishDigest(last)
+			return w.finishDigest(done, false)
 		})
 	}
 	st := &w.s.stats
@@ -296,11 +303,14 @@ func (w *writer) digestStep() bool {
 			slog.Error("local store: dropped an accepted event", "event_id", p.eventID, "err", results[i].err)
 		}
 	}
-	w.release(events)
+	if last.seq > 0 {
+		w.s.digestedSeq.Store(last.seq)
+	}
+	w.s.releaseBacklog(events)
 	w.backlog = slices.Delete(w.backlog, 0, k)
 	w.backlogEvents -= n
 	w.flushes = slices.DeleteFunc(w.flushes, func(f flushWaiter) bool {
-		if f.row <= last {
+		if f.pos <= last.pos {
 			f.done <- nil
 			return true
 		}
@@ -309,19 +319,36 @@ func (w *writer) digestStep() bool {
 	return true
 }
 
-// finishDigest deletes the digested queue rows and, while the transaction is
-// open anyway, does a step of retention in a savepoint (a retention failure
-// must not undo the digest).
-func (w *writer) finishDigest(last int64) error {
-	if _, err := w.st.delQueue.ExecContext(w.ctx, last); err != nil {
-		return wrap("dequeue events", err)
+// finishDigest records the last journal sequence digested (or deletes the
+// digested rows of the old ingest_queue table) and, while the transaction is
+// open anyway and when retain is set, does a step of retention. Retention
+// runs without a savepoint of its own: a savepoint makes SQLite copy every
+// page the step touches to a sub-journal first, which cost as much as the
+// deletions. If it fails, the digest is retried without it.
+func (w *writer) finishDigest(rows []queuedRow, retain bool) error {
+	var seq uint64
+	var legacy int64
+	for _, r := range rows {
+		seq, legacy = max(seq, r.seq), max(legacy, r.legacy)
 	}
-	if w.ret.pending() {
-		start := time.Now()
-		if err := w.savepoint(func() error { return w.retainIn(w.ctx) }); err != nil {
-			slog.Warn("local store retention", "err", err)
+	if seq > 0 {
+		if _, err := w.st.setSeq.ExecContext(w.ctx, int64(seq)); err != nil {
+			return wrap("record digested batches", err)
 		}
+	}
+	if legacy > 0 {
+		if _, err := w.st.delQueue.ExecContext(w.ctx, legacy); err != nil {
+			return wrap("dequeue events", err)
+		}
+	}
+	if retain && w.ret.pending() {
+		start := time.Now()
+		err := w.retainIn(w.ctx)
 		w.s.stats.retNS.Add(int64(time.Since(start)))
+		if err != nil {
+			slog.Warn("local store retention", "err", err)
+			return err
+		}
 	}
 	return nil
 }
@@ -342,7 +369,7 @@ func (w *writer) savepoint(fn func() error) error {
 }
 
 // shutdown digests the whole backlog before the writer stops. Whatever a
-// failing digest leaves stays in ingest_queue for the next Open.
+// failing digest leaves stays in the journal for the next Open.
 func (w *writer) shutdown() {
 	for len(w.backlog) > 0 && w.digestStep() {
 	}
@@ -359,9 +386,10 @@ func (w *writer) shutdown() {
 	w.flushes = nil
 }
 
-// recover loads the queue rows a previous process acknowledged but did not
-// digest, and digests them.
-func (w *writer) recover(ctx context.Context) error {
+// recover digests what a previous process acknowledged and did not digest:
+// rows of the ingest_queue table (written by versions before the journal),
+// then the journal's batches.
+func (w *writer) recover(ctx context.Context, batches []journalBatch) error {
 	rows, err := w.conn.QueryContext(ctx, `SELECT id, data FROM ingest_queue ORDER BY id`)
 	if err != nil {
 		return wrap("open local store: read ingest queue", err)
@@ -377,29 +405,35 @@ func (w *writer) recover(ctx context.Context) error {
 		if err != nil {
 			// Unreadable: it goes with the next digest's deletion.
 			slog.Error("local store: skipping an unreadable ingest queue row", "row", id, "err", err)
-			continue
+			events = nil
 		}
-		for _, p := range events {
-			p.size = queuedSize(p)
-			w.s.backlogBytes.Add(p.size)
-		}
-		w.backlog = append(w.backlog, queuedRow{id: id, at: time.Now(), events: events})
-		w.backlogEvents += len(events)
-		w.s.backlog.Add(int64(len(events)))
+		w.recovered(queuedRow{legacy: id, at: time.Now(), events: events})
 	}
 	if err := rows.Err(); err != nil {
 		return wrap("open local store: read ingest queue", err)
 	}
 	rows.Close()
+	for _, b := range batches {
+		w.recovered(queuedRow{seq: b.seq, at: time.Now(), events: b.events})
+	}
 	if n := w.backlogEvents; n > 0 {
-		slog.Info("local store: digesting events left in the ingest queue", "events", n)
+		slog.Info("local store: digesting acknowledged events left by the last run", "events", n)
 	}
 	for len(w.backlog) > 0 {
 		if !w.digestStep() {
-			return fmt.Errorf("open local store: could not digest the ingest queue")
+			return fmt.Errorf("open local store: could not digest the events left by the last run")
 		}
 	}
 	return nil
+}
+
+func (w *writer) recovered(r queuedRow) {
+	for _, p := range r.events {
+		p.size = queuedSize(p)
+		w.s.backlogBytes.Add(p.size)
+	}
+	w.s.backlog.Add(int64(len(r.events)))
+	w.add(r)
 }
 
 // Flush waits until every event accepted before the call is digested, that
@@ -408,11 +442,14 @@ func (w *writer) recover(ctx context.Context) error {
 func (s *Store) Flush(ctx context.Context) error {
 	var wait chan error
 	err := s.doRaw(ctx, func(w *writer) {
+		// Accept returned after its batch was sent to the writer, so the
+		// batches of every call that returned are in the channel by now.
+		w.drain()
 		if len(w.backlog) == 0 {
 			return
 		}
 		wait = make(chan error, 1)
-		w.flushes = append(w.flushes, flushWaiter{row: w.backlog[len(w.backlog)-1].id, done: wait})
+		w.flushes = append(w.flushes, flushWaiter{pos: w.backlog[len(w.backlog)-1].pos, done: wait})
 	})
 	if err != nil || wait == nil {
 		return err

@@ -6,14 +6,15 @@ import (
 	"fmt"
 )
 
-// The ingest queue stores each acknowledged batch as one blob: a version
-// byte, then per event its fields as uvarints and length-prefixed strings,
-// in the order below. It only ever has to be read back by the same store
-// after a crash, so it is a compact private format rather than JSON.
+// The ingest journal (and the ingest_queue table before it) stores each
+// acknowledged batch as one blob: a version byte, then per event its fields
+// as uvarints and length-prefixed strings, in the order below. It only ever
+// has to be read back by the same store after a crash, so it is a compact
+// private format rather than JSON.
 
 const queueCodecVersion = 1
 
-var errQueueCorrupt = errors.New("local store: corrupt ingest queue row")
+var errQueueCorrupt = errors.New("local store: corrupt ingest journal record")
 
 func appendQueueBatch(b []byte, batch []*pending) []byte {
 	b = append(b, queueCodecVersion)

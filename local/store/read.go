@@ -571,8 +571,8 @@ func (s *Store) oneEvent(ctx context.Context, what, where string, args ...any) (
 		return Event{}, wrap(what, err)
 	}
 	if len(body) > 0 {
-		if e.Body, err = s.dec.DecodeAll(body, make([]byte, 0, e.Size)); err != nil {
-			return Event{}, fmt.Errorf("%s: decompress body: %w", what, err)
+		if e.Body, err = s.decompressBody(body, e.Size); err != nil {
+			return Event{}, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	return e, nil

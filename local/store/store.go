@@ -2,9 +2,10 @@
 // with modernc.org/sqlite, a single writer goroutine that commits ingested
 // events in groups, and a pool of readers for the web API and the TUI.
 //
-// Ingest is staged (see digest.go): Accept returns once an event is
-// committed to the ingest queue; the writer digests queued events into
-// issues, events and counters shortly after, in large batches. Readers see
+// Ingest is staged (see digest.go): Accept returns once an event is in the
+// ingest journal beside the database (journal.go); the writer digests
+// accepted events into issues, events and counters meanwhile, in large
+// batches. Readers see
 // an event once it is digested; Flush waits for that, and Submit is Accept
 // plus waiting for the event's digest.
 //
@@ -62,7 +63,7 @@ const (
 	DefaultMaxBatch          = 512
 	DefaultBatchWindow       = 0 // take what is queued, do not wait for more
 	DefaultDigestBatch       = 1000
-	DefaultDigestDelay       = 20 * time.Millisecond
+	DefaultDigestDelay       = 250 * time.Millisecond
 	DefaultMaxEventsPerIssue = 100
 	DefaultMaxEvents         = 100_000
 	DefaultMaxAge            = 90 * 24 * time.Hour
@@ -83,12 +84,12 @@ const (
 // negative retention limit switches that limit off.
 type Options struct {
 	// QueueSize bounds the events accepted and not yet digested, waiting
-	// for the writer or in the ingest queue (ErrQueueFull past it).
+	// for the writer or in the journal (ErrQueueFull past it).
 	QueueSize int
 	// MaxQueueBytes bounds the same backlog by compressed size (bodies and
 	// attachments are held in memory until digested).
 	MaxQueueBytes int64
-	// MaxBatch is the most events acknowledged by one queue commit.
+	// MaxBatch is the most events acknowledged by one journal write.
 	MaxBatch int
 	// BatchWindow is how long the writer may wait for more events after the
 	// first one of a batch. Zero takes only what is already queued, which
@@ -168,14 +169,18 @@ type Store struct {
 	rdb  *sql.DB // readers
 	cdb  *sql.DB // one connection for WAL checkpoints
 
-	enc *zstd.Encoder // EncodeAll is safe for concurrent use
-	dec *zstd.Decoder // DecodeAll is safe for concurrent use
+	dec *zstd.Decoder // for bodies older versions wrote; DecodeAll is safe for concurrent use
 
 	mu     sync.RWMutex // guards closed against the sends to queue and ops
 	closed bool
-	queue  chan *pending
+	queue  chan *pending // to the acker
 	ops    chan *op
-	done   chan struct{} // closed when the writer goroutine has returned
+	// batches carries acknowledged batches from the acker to the writer;
+	// digestedSeq is the journal sequence of the last batch digested.
+	batches     chan queuedRow
+	digestedSeq atomic.Uint64
+	journal     *journal      // the acker's while it runs
+	done        chan struct{} // closed when the writer goroutine has returned
 
 	// Events accepted and not yet digested (in queue or in the writer's
 	// backlog), and their size; Accept checks them against the bounds.
@@ -251,12 +256,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 
 	s := &Store{
-		path:  abs,
-		opts:  opts,
-		queue: make(chan *pending, opts.QueueSize),
-		ops:   make(chan *op),
-		done:  make(chan struct{}),
-		keys:  map[string]Project{},
+		path:    abs,
+		opts:    opts,
+		queue:   make(chan *pending, opts.QueueSize),
+		batches: make(chan queuedRow, opts.QueueSize),
+		ops:     make(chan *op),
+		done:    make(chan struct{}),
+		keys:    map[string]Project{},
 	}
 	if s.wdb, err = sql.Open("sqlite", dsn(abs, roleWriter)); err != nil {
 		return nil, fmt.Errorf("open local store: %w", err)
@@ -289,12 +295,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
-	if s.enc, err = zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
-		zstd.WithLowerEncoderMem(true)); err != nil {
-		return fail(fmt.Errorf("open local store: %w", err))
-	}
 	if s.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0)); err != nil {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
@@ -302,13 +302,31 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return fail(fmt.Errorf("open local store: %w", err))
 	}
 	s.cdb.SetMaxOpenConns(1)
-	w, err := newWriter(ctx, s)
+	id, digested, err := journalState(ctx, s.wdb)
 	if err != nil {
 		return fail(err)
 	}
+	j, recovered, err := openJournal(abs, id, digested)
+	if err != nil {
+		return fail(err)
+	}
+	s.digestedSeq.Store(digested)
+	w, err := newWriter(ctx, s, recovered)
+	if err != nil {
+		j.close(0)
+		return fail(err)
+	}
+	// Sequences continue after the newest batch any segment holds.
+	seq := s.digestedSeq.Load()
+	for _, sg := range j.segs {
+		seq = max(seq, sg.lastSeq)
+	}
+	j.release(s.digestedSeq.Load())
+	s.journal = j
 	s.stopCheckpoints = make(chan struct{})
 	s.checkpointsDone = make(chan struct{})
 	go s.checkpointer()
+	go s.acker(j, seq)
 	go w.run()
 	return s, nil
 }
@@ -316,9 +334,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // pageSize is the page size of new databases. Every WAL frame costs two
 // write calls whatever its size, and a commit writes each page it dirtied:
 // with pages larger than SQLite's 4 KiB default, a digest's scattered index
-// updates and the ingest queue's appends take several times fewer calls,
-// and a 50 KB event's compressed body fits in a page without an overflow
-// chain.
+// updates take several times fewer calls, and a 50 KB event's compressed
+// body fits in a page without an overflow chain.
 const pageSize = 16384
 
 // initFile sets up a new, empty database file: its page size (which only
@@ -356,13 +373,13 @@ func (s *Store) Close() error {
 	s.closed = true
 	close(s.queue)
 	s.mu.Unlock()
-	<-s.done
+	<-s.done // the writer returns after the acker
+	jerr := s.journal.close(s.digestedSeq.Load())
 	close(s.stopCheckpoints)
 	<-s.checkpointsDone
-	s.enc.Close()
 	s.dec.Close()
 	// The last connection to close checkpoints the WAL into the file.
-	return errors.Join(s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
+	return errors.Join(jerr, s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // checkpointer copies the WAL back into the database file, continuously and

@@ -130,7 +130,8 @@ func TestDuplicates(t *testing.T) {
 }
 
 func TestCounting(t *testing.T) {
-	s := mustOpen(t, "", Options{})
+	// A fixed clock: an issue first seen more than a week ago is "ongoing".
+	s := mustOpen(t, "", Options{Now: func() time.Time { return t0.Add(2 * time.Hour) }})
 	ctx := context.Background()
 	type ev struct {
 		at      time.Duration
@@ -690,8 +691,8 @@ func TestQueueFull(t *testing.T) {
 	<-started
 	errs := make(chan error, 1)
 	go func() { _, err := s.Submit(ctx, rec("q")); errs <- err }()
-	// Wait until the first event sits in the queue.
-	for len(s.queue) == 0 {
+	// Wait until the first event is in the backlog.
+	for s.backlog.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	if _, err := s.Submit(ctx, rec("q")); !errors.Is(err, ErrQueueFull) {

@@ -32,14 +32,14 @@ type pending struct {
 	tags        [][2]string
 	tagsJSON    string
 	hashesJSON  string
-	body        []byte // zstd
+	body        []byte // compressed (body.go)
 	bodySize    int
 	attachments []Attachment
 
 	// size is what the event counts against MaxQueueBytes.
 	size int64
 	// wantResult: answer done after the digest (Submit) rather than after
-	// the queue commit (Accept).
+	// the journal write (Accept).
 	wantResult bool
 	done       chan outcome // buffered; nil for events recovered from the queue table
 }
@@ -58,13 +58,13 @@ type op struct {
 }
 
 // Accept makes one event durable and returns: it returns nil once the event
-// is committed to the ingest queue in the database file, so it survives a
-// crash of the process. The writer digests it shortly after (grouping,
-// counters, the events table), in larger batches; until then readers do not
-// see it (Flush waits for that). A repeated event id is dropped by the
-// digest. Accept returns ErrQueueFull at once when the undigested backlog is
-// at its bound, and ErrClosed after Close. If ctx ends first, Accept returns
-// ctx's error; the event may still be stored.
+// is written to the ingest journal, so it survives a crash of the process.
+// The writer digests it shortly after (grouping, counters, the events
+// table), in larger batches; until then readers do not see it (Flush waits
+// for that). A repeated event id is dropped by the digest. Accept returns
+// ErrQueueFull at once when the undigested backlog is at its bound, and
+// ErrClosed after Close. If ctx ends first, Accept returns ctx's error; the
+// event may still be stored.
 func (s *Store) Accept(ctx context.Context, rec *EventRecord) error {
 	p, err := s.enqueue(rec, false)
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Store) prepare(rec *EventRecord) (*pending, error) {
 	}
 	p.tagsJSON = encodeTags(p.tags)
 	if len(rec.Body) > 0 {
-		p.body = s.enc.EncodeAll(rec.Body, make([]byte, 0, len(rec.Body)/3+64))
+		p.body = compressBody(rec.Body)
 	}
 	p.size = queuedSize(p)
 	return p, nil
@@ -299,15 +299,15 @@ type writer struct {
 	waiting       int // events in the backlog whose Submit waits for the digest
 	flushes       []flushWaiter
 	retryDigest   time.Time // after a failed digest, when to try again
-	buf           []byte    // reused encoding buffer for queue rows
+	added         uint64    // batches added to the backlog so far
 	multi         map[multiKey]*sql.Stmt
 }
 
 // WriterStats are cumulative figures of the writer, for diagnostics.
 type WriterStats struct {
-	Batches        int64         // queue commits (acknowledged batches)
+	Batches        int64         // journal writes (acknowledged batches)
 	Events         int64         // events in them
-	LargestBatch   int64         // most events in one queue commit
+	LargestBatch   int64         // most events in one journal write
 	BatchTime      time.Duration // time spent committing to the queue
 	Digests        int64         // digest transactions
 	Digested       int64         // events digested (including duplicates)
@@ -344,10 +344,10 @@ type writerStmts struct {
 	selHash, insHash, nextShort, insIssue, selIssueState, updIssue, updIssueStatus,
 	insAttachment, bumpVersion, bumpStored *sql.Stmt
 	retIssueStored, retIssueOldest, retOldest, delEvent, decIssueStored *sql.Stmt
-	insQueue, delQueue                                                  *sql.Stmt
+	setSeq, delQueue                                                    *sql.Stmt
 }
 
-func newWriter(ctx context.Context, s *Store) (*writer, error) {
+func newWriter(ctx context.Context, s *Store, recovered []journalBatch) (*writer, error) {
 	conn, err := s.wdb.Conn(ctx)
 	if err != nil {
 		return nil, wrap("open local store writer", err)
@@ -397,7 +397,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	prep(&st.retOldest, `SELECT id, issue_id, received FROM events ORDER BY id LIMIT ?`)
 	prep(&st.delEvent, `DELETE FROM events WHERE id = ?`)
 	prep(&st.decIssueStored, `UPDATE issues SET events_stored = events_stored - ? WHERE id = ?`)
-	prep(&st.insQueue, `INSERT INTO ingest_queue(events, received, data) VALUES (?, ?, ?)`)
+	prep(&st.setSeq, `UPDATE counters SET value = ? WHERE name = 'ingest_seq'`)
 	prep(&st.delQueue, `DELETE FROM ingest_queue WHERE id <= ?`)
 	if err != nil {
 		conn.Close()
@@ -407,7 +407,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		conn.Close()
 		return nil, err
 	}
-	if err := w.recover(ctx); err != nil {
+	if err := w.recover(ctx, recovered); err != nil {
 		conn.Close()
 		return nil, err
 	}

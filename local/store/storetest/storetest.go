@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,6 +31,24 @@ func Open(tb testing.TB) (*store.Store, string) {
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st, path
+}
+
+// SeedFile creates the database at path (directories included), stores the
+// triage data set in it with a clock at Now, and closes it, so a command under
+// test can open it.
+func SeedFile(tb testing.TB, path string) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), path, store.Options{Now: func() time.Time { return Now }})
+	if err != nil {
+		tb.Fatalf("opening the store: %v", err)
+	}
+	SeedTriage(tb, st)
+	if err := st.Close(); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Submit stores one event payload (JSON as an SDK sends it) in project 1,
