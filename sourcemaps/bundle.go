@@ -322,10 +322,16 @@ func isDriveLetter(scheme string) bool {
 }
 
 // cleanBundleSegments turns p into safe slash-separated segments: no empty,
-// "." or ".." segments, no backslashes, NULs or a leading drive letter.
+// "." or ".." segments, no backslashes, control characters or invalid
+// UTF-8.
 func cleanBundleSegments(p string) string {
 	p = strings.ReplaceAll(p, "\\", "/")
-	p = strings.ReplaceAll(p, "\x00", "")
+	p = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(p, "\uFFFD"))
 	var segs []string
 	for _, s := range strings.Split(p, "/") {
 		switch s {
@@ -578,13 +584,20 @@ func (l BundleLimits) withDefaults() BundleLimits {
 // on demand from the underlying io.ReaderAt, one at a time. It is safe for
 // concurrent use.
 type BundleArchive struct {
-	// Manifest is the validated manifest.json.
+	// Manifest is the validated manifest.json (debug ids normalized,
+	// untyped files typed "source"). Treat it as read-only: lookups use
+	// indexes built from it.
 	Manifest BundleManifest
 	// Version is the SYSB header's version, 0 for a bare ZIP.
 	Version uint32
 
 	limits  BundleLimits
 	entries map[string]*zip.File
+	// Built once the manifest is validated: its entry names sorted, and
+	// those names by URL and by debug ID.
+	paths   []string
+	byURL   map[string][]string
+	byDebug map[string][]string
 }
 
 // ReadBundle opens a bundle held in memory; the archive reads from data
@@ -662,6 +675,16 @@ func OpenBundle(r io.ReaderAt, size int64, limits BundleLimits) (*BundleArchive,
 	if err := b.validate(); err != nil {
 		return nil, err
 	}
+	b.paths = b.Manifest.Paths()
+	b.byURL = make(map[string][]string, len(b.paths))
+	b.byDebug = map[string][]string{}
+	for _, p := range b.paths {
+		f := b.Manifest.Files[p]
+		b.byURL[f.URL] = append(b.byURL[f.URL], p)
+		if id := f.Headers["debug-id"]; id != "" {
+			b.byDebug[id] = append(b.byDebug[id], p)
+		}
+	}
 	return b, nil
 }
 
@@ -736,7 +759,7 @@ func CheckBundleEntryName(name string) error {
 }
 
 // Files returns the manifest's entry names, sorted.
-func (b *BundleArchive) Files() []string { return b.Manifest.Paths() }
+func (b *BundleArchive) Files() []string { return slices.Clone(b.paths) }
 
 // Info returns the manifest entry for name.
 func (b *BundleArchive) Info(name string) (BundleFileInfo, bool) {
@@ -823,17 +846,16 @@ func (c *cappedReader) wrap(err error) error {
 
 func (c *cappedReader) Close() error { return c.rc.Close() }
 
-// FileByDebugID finds the file of the given type carrying debug id id
-// ("debug-id" header), e.g. the source_map for a frame's debug id. It
-// returns the entry name.
+// FileByDebugID finds the file of the given type ("" for any) carrying
+// debug id id ("debug-id" header), e.g. the source_map for a frame's debug
+// id, and returns its entry name (the first in name order).
 func (b *BundleArchive) FileByDebugID(id, typ string) (string, bool) {
 	id, ok := parseDebugID(id)
 	if !ok {
 		return "", false
 	}
-	for _, p := range b.Manifest.Paths() {
-		f := b.Manifest.Files[p]
-		if f.Headers["debug-id"] == id && (typ == "" || f.Type == typ) {
+	for _, p := range b.byDebug[id] {
+		if typ == "" || b.Manifest.Files[p].Type == typ {
 			return p, true
 		}
 	}
@@ -843,9 +865,8 @@ func (b *BundleArchive) FileByDebugID(id, typ string) (string, bool) {
 // FileByURL finds the file with exactly this manifest URL and type ("" for
 // any), and returns its entry name.
 func (b *BundleArchive) FileByURL(fileURL, typ string) (string, bool) {
-	for _, p := range b.Manifest.Paths() {
-		f := b.Manifest.Files[p]
-		if f.URL == fileURL && (typ == "" || f.Type == typ) {
+	for _, p := range b.byURL[fileURL] {
+		if typ == "" || b.Manifest.Files[p].Type == typ {
 			return p, true
 		}
 	}
@@ -855,8 +876,8 @@ func (b *BundleArchive) FileByURL(fileURL, typ string) (string, bool) {
 // Entries lists the manifest's files with their entry names, sorted by
 // name: what an index of the bundle (debug id, URL, type) needs.
 func (b *BundleArchive) Entries() []BundleEntry {
-	out := make([]BundleEntry, 0, len(b.Manifest.Files))
-	for _, p := range b.Manifest.Paths() {
+	out := make([]BundleEntry, 0, len(b.paths))
+	for _, p := range b.paths {
 		out = append(out, BundleEntry{Name: p, BundleFileInfo: b.Manifest.Files[p], Size: int64(b.entries[p].UncompressedSize64)})
 	}
 	return out

@@ -609,3 +609,24 @@ func FuzzOpenBundle(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBundlePath: whatever the URL, the entry name stays under files/ and
+// passes the reader's checks, and the candidate URLs start with the URL.
+func FuzzBundlePath(f *testing.F) {
+	for _, u := range []string{"~/a/b.js", "https://host:1/x.js?q#f", "app:///x", "/abs/x.js", "C:\\x\\y.js", "~/../../e", "\x00", "https://[::1]/a.js", "file:///a%2F..%2Fb.js"} {
+		f.Add(u)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		p := BundlePath(u)
+		if !strings.HasPrefix(p, "files/") {
+			t.Fatalf("BundlePath(%q) = %q", u, p)
+		}
+		if err := CheckBundleEntryName(p); err != nil {
+			t.Fatalf("BundlePath(%q) = %q: %v", u, p, err)
+		}
+		c := ReleaseCandidateURLs(u)
+		if base, _, _ := strings.Cut(u, "#"); base != "" && (len(c) == 0 || c[0] != base) {
+			t.Fatalf("ReleaseCandidateURLs(%q) = %q", u, c)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -233,4 +234,46 @@ func (c *mapLRU) len() int {
 		return 0
 	}
 	return c.order.Len()
+}
+
+// ReleaseCandidateURLs lists the artifact URLs a frame's abs_path may have
+// been uploaded under, in the order Sentry tries them (its
+// ReleaseFile.normalize): the URL without its fragment, then without its
+// query, then "~" + path with and then without the query ("~/" matches any
+// host). "https://example.com/static/app.js?v=2#x" gives
+// "https://example.com/static/app.js?v=2", "https://example.com/static/app.js",
+// "~/static/app.js?v=2", "~/static/app.js".
+func ReleaseCandidateURLs(absPath string) []string {
+	u, _, _ := strings.Cut(absPath, "#")
+	if u == "" {
+		return nil
+	}
+	noQuery, query, hasQuery := strings.Cut(u, "?")
+	p := noQuery
+	if i := strings.Index(p, "://"); i >= 0 {
+		// scheme://host/path: the path, "" for none.
+		rest := p[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			p = rest[j:]
+		} else {
+			p = ""
+		}
+	} else if strings.HasPrefix(p, "~/") {
+		p = p[1:]
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	out := []string{u}
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if hasQuery {
+		add(noQuery)
+		add("~" + p + "?" + query)
+	}
+	add("~" + p)
+	return out
 }

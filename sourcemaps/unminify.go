@@ -32,7 +32,7 @@ type FrameRef struct {
 // Attempt is one step of the search for a frame's map, kept so a user can
 // see why a frame was or was not mapped.
 type Attempt struct {
-	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "sourceMappingURL", "map-file"
+	Method string `json:"method"` // "debug-id", "local-file", "maps-dir", "release-url", "sourceMappingURL", "map-file"
 	Target string `json:"target"` // what was looked for
 	Found  string `json:"found,omitempty"`
 	Detail string `json:"detail,omitempty"`

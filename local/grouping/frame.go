@@ -60,7 +60,10 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 		if s.family == famJS {
 			abs := f.AbsPath
 			switch {
-			case abs == "native" || abs == "[native code]" || (s.platform == "node" && abs != "" && !nodeAppPath(abs)):
+			// Sentry's JS processing marks native and Node built-in frames
+			// not in-app before it maps the others, so a mapped frame's
+			// source path ("../src/x.js") is not taken for a built-in.
+			case abs == "native" || abs == "[native code]" || (s.platform == "node" && abs != "" && !nodeAppPath(abs) && !hasSourcemap(f.Data)):
 				s.inApp, set = false, true
 			case !set:
 				lp := strings.ToLower(path)

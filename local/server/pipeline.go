@@ -75,7 +75,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 		writeJSON(w, http.StatusOK, idBody(ev.EventID))
 		return
 	}
-	if s.cfg.Unminifier != nil && UnminifyEvent(s.cfg.Unminifier, ev) {
+	if u := s.unminifierFor(r.Context(), project, ev); u != nil && UnminifyEvent(u, ev) {
 		// Frames changed: so do the culprit and metadata, and the stored JSON.
 		applyDerived(ev, ingest.Derive(ev))
 		if b, err := json.Marshal(ev); err == nil {

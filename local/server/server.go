@@ -42,8 +42,12 @@ type Config struct {
 	// DefaultProject receives Spotlight's /stream envelopes, which carry
 	// no DSN.
 	DefaultProject int64
-	// Unminifier maps JS frames before grouping; nil skips it.
+	// Unminifier maps JS frames before grouping (the --maps directories);
+	// nil skips it unless the store has artifact bundles for the event's
+	// project (see unminify.go).
 	Unminifier *sourcemaps.Unminifier
+	// NoStoreUnminify turns off the lookups in stored artifact bundles.
+	NoStoreUnminify bool
 	// Group computes hashes; nil uses Sentry's grouping (local/grouping).
 	Group  Grouper
 	Logger *slog.Logger
@@ -55,11 +59,12 @@ type Config struct {
 
 // Server answers SDKs.
 type Server struct {
-	store   Store
-	cfg     Config
-	limiter *limiter
-	log     *slog.Logger
-	api     *webAPI // nil without a *store.Store
+	store     Store
+	cfg       Config
+	limiter   *limiter
+	log       *slog.Logger
+	artifacts *artifactLookup // nil when the store has no artifact lookups
+	api       *webAPI         // nil without a *store.Store
 }
 
 // New returns a server in front of st.
@@ -81,7 +86,7 @@ func New(st Store, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log}
+	s := &Server{store: st, cfg: cfg, limiter: newLimiter(cfg.RateLimit, cfg.Now), log: log, artifacts: newArtifactLookup(st)}
 	if ls, ok := st.(*store.Store); ok {
 		s.api = newWebAPI(ls, cfg.API, log, cfg.Now)
 	}

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"weak"
 
 	"github.com/snag-dev/snag/sourcemaps"
 )
@@ -90,6 +94,62 @@ func (s *Store) FindArtifacts(ctx context.Context, q ArtifactFind) ([]ArtifactHi
 		out = append(out, h)
 	}
 	return out, wrap("find artifacts", rows.Err())
+}
+
+// ArtifactGeneration fingerprints the bundles stored for a project: ""
+// when there are none, and a different value whenever one is added,
+// replaced or deleted. Ingest asks once per event and reuses index lookups
+// made under the same generation, so an upload is seen by the next event.
+func (s *Store) ArtifactGeneration(ctx context.Context, project int64) (string, error) {
+	if err := s.checkOpen(); err != nil {
+		return "", err
+	}
+	// A replaced bundle may get its old row id back (SQLite reuses the
+	// highest one): its time, size or checksum still moves the aggregates.
+	// One scan of the project's rows in the (project_id, bundle_id) index.
+	stmt, err := s.artifactGenStmt(ctx)
+	if err != nil {
+		return "", wrap("artifact generation", err)
+	}
+	var n, maxID, maxCreated, size int64
+	var checksum string
+	err = stmt.QueryRowContext(ctx, project).Scan(&n, &maxID, &maxCreated, &size, &checksum)
+	if err != nil {
+		return "", wrap("artifact generation", err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d:%d:%d:%d:%s", n, maxID, maxCreated, size, checksum), nil
+}
+
+const artifactGenQuery = `SELECT count(*), coalesce(max(id), 0), coalesce(max(created), 0), coalesce(sum(size), 0), coalesce(max(checksum), '')
+	FROM artifact_bundles WHERE project_id = ?`
+
+// artifactGenStmts holds each open Store's prepared generation query: it
+// runs for every JavaScript event, and preparing it costs more than
+// running it. Keyed weakly, and closed when its Store is collected.
+var artifactGenStmts sync.Map // weak.Pointer[Store] -> *sql.Stmt
+
+func (s *Store) artifactGenStmt(ctx context.Context) (*sql.Stmt, error) {
+	key := weak.Make(s)
+	if v, ok := artifactGenStmts.Load(key); ok {
+		return v.(*sql.Stmt), nil
+	}
+	stmt, err := s.rdb.PrepareContext(ctx, artifactGenQuery)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := artifactGenStmts.LoadOrStore(key, stmt); loaded {
+		stmt.Close()
+		return v.(*sql.Stmt), nil
+	}
+	runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
+		if v, ok := artifactGenStmts.LoadAndDelete(k); ok {
+			v.(*sql.Stmt).Close()
+		}
+	}, key)
+	return stmt, nil
 }
 
 // ArtifactEntriesOf lists the index rows for a bundle read with

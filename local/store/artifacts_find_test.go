@@ -107,3 +107,39 @@ func TestFindArtifactsUsesIndexes(t *testing.T) {
 		}
 	}
 }
+
+func TestArtifactGeneration(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t, "", Options{})
+	gen := func() string {
+		t.Helper()
+		g, err := s.ArtifactGeneration(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	if g := gen(); g != "" {
+		t.Fatalf("no bundles: generation %q", g)
+	}
+	entries := []ArtifactEntry{{URL: "~/a.js", Type: "minified_source", Release: "1"}}
+	seen := map[string]bool{}
+	for i, b := range []ArtifactBundle{
+		{ProjectID: 1, BundleID: "b1", Checksum: "c1", Data: []byte("one")},
+		{ProjectID: 1, BundleID: "b2", Checksum: "c2", Data: []byte("two")},
+		// b2 replaced: same row id and size, other content.
+		{ProjectID: 1, BundleID: "b2", Checksum: "c3", Data: []byte("TWO")},
+	} {
+		if _, err := s.InsertArtifactBundle(ctx, b, entries); err != nil {
+			t.Fatal(err)
+		}
+		g := gen()
+		if g == "" || seen[g] {
+			t.Errorf("after insert %d: generation %q repeats", i, g)
+		}
+		seen[g] = true
+	}
+	if g, _ := s.ArtifactGeneration(ctx, 2); g != "" {
+		t.Errorf("another project: %q", g)
+	}
+}
