@@ -35,6 +35,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -538,11 +539,12 @@ func WriteBundleWith(w io.Writer, attrs BundleAttributes, files []BundleFile, op
 		}
 		fw, err := zw.CreateRaw(&zip.FileHeader{
 			Name: name, Method: zip.Deflate, ModifiedDate: dosDate, ModifiedTime: dosTime,
-			CRC32: d.crc, CompressedSize64: uint64(len(d.data)), UncompressedSize64: uint64(len(contents[i])),
+			CRC32: d.crc, CompressedSize64: uint64(d.buf.Len()), UncompressedSize64: uint64(len(contents[i])),
 		})
 		if err == nil {
-			_, err = fw.Write(d.data)
+			_, err = fw.Write(d.buf.Bytes())
 		}
+		deflateBuffers.Put(d.buf)
 		if err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
@@ -553,29 +555,36 @@ func WriteBundleWith(w io.Writer, attrs BundleAttributes, files []BundleFile, op
 	return m, nil
 }
 
-// deflated is one compressed entry.
+// deflated is one compressed entry; buf goes back to the pool once the
+// entry is written.
 type deflated struct {
-	data []byte
-	crc  uint32
-	err  error
+	buf *bytes.Buffer
+	crc uint32
+	err error
 }
 
+// deflateBuffers are reused across entries: a fresh buffer is memory the
+// kernel must zero first, which on some VMs costs as much as compressing.
+var deflateBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func deflate(compress func(io.Writer) (io.WriteCloser, error), content []byte) deflated {
-	var buf bytes.Buffer
+	buf := deflateBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
 	// Maps and JS compress to a quarter or so; growing from there costs
 	// little.
 	buf.Grow(len(content)/3 + 64)
-	zw, err := compress(&buf)
+	zw, err := compress(buf)
+	if err == nil {
+		_, err = zw.Write(content)
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
+		deflateBuffers.Put(buf)
 		return deflated{err: err}
 	}
-	if _, err := zw.Write(content); err != nil {
-		return deflated{err: err}
-	}
-	if err := zw.Close(); err != nil {
-		return deflated{err: err}
-	}
-	return deflated{data: buf.Bytes(), crc: crc32.ChecksumIEEE(content)}
+	return deflated{buf: buf, crc: crc32.ChecksumIEEE(content)}
 }
 
 // msDosTime is t as a ZIP header's MS-DOS date and time (2-second
