@@ -446,6 +446,20 @@ type BundleTarget struct {
 	Dist     string   // needs Version
 }
 
+// check refuses, before any request, what Sentry's assemble schema
+// refuses.
+func (t BundleTarget) check() error {
+	switch {
+	case len(t.Projects) == 0:
+		return errors.New("an artifact bundle needs at least one project")
+	case t.Dist != "" && t.Version == "":
+		return fmt.Errorf("dist %q needs a release", t.Dist)
+	case strings.Contains(t.Version, "/"):
+		return fmt.Errorf("release %q: a release cannot contain \"/\"", t.Version)
+	}
+	return nil
+}
+
 // UploadResult tells what UploadArtifactBundle did.
 type UploadResult struct {
 	Checksum string
@@ -459,6 +473,9 @@ type UploadResult struct {
 // upload of only those, then assembly polled for up to wait (capped by the
 // server's maxWait).
 func (c *Client) UploadArtifactBundle(ctx context.Context, org string, bundle []byte, to BundleTarget, wait time.Duration, options ...UploadOption) (*UploadResult, error) {
+	if err := to.check(); err != nil {
+		return nil, err
+	}
 	opts, err := c.ChunkUploadOptions(ctx, org)
 	if err != nil {
 		return nil, err

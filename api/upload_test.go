@@ -433,3 +433,18 @@ func TestUploadProgress(t *testing.T) {
 		t.Fatalf("progress %d of %d in %d calls, want %d", sent, total, calls, want)
 	}
 }
+
+// What Sentry's assemble schema refuses is refused before any request
+// (the stub registry fails on any).
+func TestUploadArtifactBundleChecksTheTarget(t *testing.T) {
+	_, c, _ := newTestClient(t)
+	for _, to := range []BundleTarget{
+		{},
+		{Projects: []string{"web"}, Dist: "7"},
+		{Projects: []string{"web"}, Version: "a/b"},
+	} {
+		if _, err := c.UploadArtifactBundle(t.Context(), "acme", []byte("x"), to, 0); err == nil {
+			t.Errorf("%+v: no error", to)
+		}
+	}
+}

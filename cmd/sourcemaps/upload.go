@@ -542,6 +542,12 @@ func localServerRunning(ctx context.Context, hc *http.Client, baseURL string) bo
 // storeLocally writes the bundle into the local database, indexed as the
 // server indexes an uploaded one, unless every project has it already.
 func storeLocally(ctx context.Context, opts *UploadOptions, tgt *uploadTarget, bundle []byte, rep *UploadReport) error {
+	if rep.Release != "" {
+		// What the web API would refuse, --local refuses too.
+		if err := store.ValidateReleaseVersion(rep.Release); err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--release: %w", err)}
+		}
+	}
 	st, err := cmdutil.OpenStore(ctx, tgt.dbPath, store.Options{Now: opts.Now})
 	if err != nil {
 		return err
