@@ -302,14 +302,16 @@ func runUpload(ctx context.Context, opts *UploadOptions) error {
 		wg.Go(func() { vrep, verr = set.Validate(sm.ValidateOptions{}) })
 	}
 	bar.Stage(fmt.Sprintf("Validating and bundling %s (%s)", plural(len(set.Files), "file"), humanBytes(set.Size())))
-	var buf bytes.Buffer
-	// One allocation for the bundle: maps and JS deflate to a quarter or so.
-	buf.Grow(int(set.Size()/3) + 1<<20)
+	// One buffer for the bundle: maps and JS deflate to a quarter or so (if
+	// not, bytes.Buffer moves it to the heap and grows it there).
+	mem, freeMem := bigBuffer(int(set.Size()/3) + 1<<20)
+	defer freeMem()
+	buf := bytes.NewBuffer(mem[:0])
 	attrs := sm.BundleAttributes{Org: tgt.Org, Release: release, Dist: dist, Note: opts.Note}
 	if len(tgt.Projects) == 1 {
 		attrs.Project = tgt.Projects[0]
 	}
-	manifest, berr := sm.WriteBundleWith(&buf, attrs, set.BundleFiles(), sm.BundleWriteOptions{
+	manifest, berr := sm.WriteBundleWith(buf, attrs, set.BundleFiles(), sm.BundleWriteOptions{
 		Compressor:  func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, bundleLevel) },
 		Concurrency: runtime.GOMAXPROCS(0),
 	})
