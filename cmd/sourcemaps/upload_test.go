@@ -552,3 +552,27 @@ func TestUploadProbeTimesOut(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.code, r.errOut)
 	}
 }
+
+// On a terminal, stderr shows the stages and a progress bar, redrawn in
+// place and erased before the summary; stdout gets only the report.
+func TestUploadProgressOnATerminal(t *testing.T) {
+	srv := newLocalAPI(t)
+	dir := distFixture(t, true)
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStderrTTY(true)
+	ios.SetTerminalWidth(100)
+	env := srv.env()
+	f := factory.NewWith(factory.Options{IO: ios, Getenv: func(k string) string { return env[k] }, WorkDir: dir, HomeDir: t.TempDir()})
+	if code := root.Run(context.Background(), f, []string{"sourcemaps", "upload", filepath.Join(dir, "dist")}); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	e := errOut.String()
+	for _, want := range []string{"\r\x1b[KCollecting files…", "Validating and bundling 6 files", "Uploading to snag serve at " + srv.url, "100% ", "\r\x1b[K✓ Uploaded 6 files"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%q", want, e)
+		}
+	}
+	if strings.Contains(out.String(), "\r") {
+		t.Errorf("progress on stdout: %q", out.String())
+	}
+}
