@@ -227,8 +227,7 @@ var ErrNoToken = errors.New("no auth token configured, and no snag server is run
 // uploadTarget is a resolved destination.
 type uploadTarget struct {
 	UploadTarget
-	client *api.Client // Sentry or the local server
-	dbPath string      // --local
+	dbPath string // the local database, for snag
 }
 
 func runUpload(ctx context.Context, opts *UploadOptions) error {
@@ -283,12 +282,11 @@ func runUpload(ctx context.Context, opts *UploadOptions) error {
 		return cmdutil.WithHint(fmt.Errorf("no JS files or sourcemaps to upload under %s", strings.Join(opts.Paths, ", ")),
 			"Give the build output directory (dist/, build/, .next/); --ext changes the extensions looked for.")
 	}
-	if missing := set.MissingDebugIDs(); release == "" && len(missing) > 0 {
-		if len(missing) == countType(set, sm.BundleMinifiedSource) {
-			bar.Done()
-			return cmdutil.WithHint(errors.New("cannot upload: the files have no debug IDs and no release is given, so no event could find these maps"),
-				"Run 'snag sourcemaps inject' on the build output first (and deploy the injected files), or pass --release with the release your SDK sends.")
-		}
+	if release == "" && !slices.ContainsFunc(set.Files, func(f *sm.UploadFile) bool { return f.DebugID != "" }) {
+		// As sentry-cli and Sentry: nothing could ever find these files.
+		bar.Done()
+		return cmdutil.WithHint(errors.New("cannot upload: the files have no debug IDs and no release is given, so no event could find these maps"),
+			"Run 'snag sourcemaps inject' on the build output first (and deploy the injected files), or pass --release with the release your SDK sends.")
 	}
 
 	// Validation and bundling use both cores at once; the bundle is thrown
@@ -601,16 +599,6 @@ func storedIn(stored []store.StoredBundle, projects []int64, release, dist strin
 		}
 	}
 	return len(stored) > 0
-}
-
-func countType(set *sm.UploadSet, typ string) int {
-	n := 0
-	for _, f := range set.Files {
-		if f.Type == typ {
-			n++
-		}
-	}
-	return n
 }
 
 func fileResults(set *sm.UploadSet) ([]UploadFileResult, []UploadSkipped) {
