@@ -134,6 +134,9 @@ type request struct {
 	// assemble are keyed by checksum; release creation is get-or-create).
 	retryable bool
 	timeout   time.Duration
+	// onSend, when set, is told how much of the body each attempt has
+	// handed to the connection: 0 when the attempt starts, then more.
+	onSend func(read int64)
 }
 
 // newRequest returns a request for an API path; path segments that come from
@@ -229,6 +232,13 @@ func (c *Client) attempt(ctx context.Context, r *request, n int) (*response, err
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", r.method, redactURL(r.url), err)
 	}
+	if r.onSend != nil && r.body != nil {
+		r.onSend(0)
+		// Keep the length NewRequest took from the bytes.Reader, so the
+		// body is not sent chunked.
+		req.Body = &countingBody{r: bytes.NewReader(r.body), fn: r.onSend}
+		req.GetBody = nil
+	}
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
 	}
@@ -249,6 +259,24 @@ func (c *Client) attempt(ctx context.Context, r *request, n int) (*response, err
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
+
+// countingBody reports how much of a request body has been read.
+type countingBody struct {
+	r  *bytes.Reader
+	n  int64
+	fn func(read int64)
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		b.fn(b.n)
+	}
+	return n, err
+}
+
+func (b *countingBody) Close() error { return nil }
 
 // setQuery merges q into the query of the absolute URL u.
 func setQuery(u string, q url.Values) string {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // Defaults for the chunk options a server leaves out; they are Sentry's.
@@ -86,26 +87,50 @@ func sha1Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// UploadOption tunes UploadChunks and UploadArtifactBundle.
+type UploadOption func(*uploadConfig)
+
+type uploadConfig struct {
+	progress func(sent, total int64)
+}
+
+// WithUploadProgress has fn called as chunks go out, with the bytes of
+// chunk data sent so far (before compression) and the total to send. It is
+// called from several goroutines, one at a time; sent can go down when a
+// failed request is sent again.
+func WithUploadProgress(fn func(sent, total int64)) UploadOption {
+	return func(c *uploadConfig) { c.progress = fn }
+}
+
 // UploadChunks sends chunks to the server as opts describes: in batches of at
-// most ChunksPerRequest chunks and MaxRequestSize uncompressed bytes,
-// Concurrency batches at a time, gzipped when the server takes gzip. Chunks
-// are keyed by checksum, so a batch is retried like a GET.
-func (c *Client) UploadChunks(ctx context.Context, org string, opts *ChunkOptions, chunks []Chunk) error {
+// most ChunksPerRequest chunks and MaxRequestSize uncompressed bytes, spread
+// over up to Concurrency requests at a time, gzipped when the server takes
+// gzip. Chunks are keyed by checksum, so a batch is retried like a GET; a
+// batch a proxy refuses as too large (413) is sent again in halves.
+func (c *Client) UploadChunks(ctx context.Context, org string, opts *ChunkOptions, chunks []Chunk, options ...UploadOption) error {
+	var cfg uploadConfig
+	for _, o := range options {
+		o(&cfg)
+	}
 	target, err := c.chunkURL(org, opts.URL)
 	if err != nil {
 		return err
 	}
+	var total int64
 	for _, ch := range chunks {
 		if opts.ChunkSize > 0 && int64(len(ch.Data)) > opts.ChunkSize {
 			return fmt.Errorf("chunk %s is %d bytes, over the server's chunk size of %d", ch.Checksum, len(ch.Data), opts.ChunkSize)
 		}
+		total += int64(len(ch.Data))
 	}
-	batches := batchChunks(chunks, opts.ChunksPerRequest, opts.MaxRequestSize)
+	concurrency := max(opts.Concurrency, 1)
+	batches := batchChunks(chunks, opts.ChunksPerRequest, opts.MaxRequestSize, concurrency)
 	gz := slices.Contains(opts.Compression, "gzip")
+	prog := newUploadProgress(cfg.progress, total)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	sem := make(chan struct{}, max(opts.Concurrency, 1))
+	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	for _, b := range batches {
 		select {
@@ -117,7 +142,7 @@ func (c *Client) UploadChunks(ctx context.Context, org string, opts *ChunkOption
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := c.uploadBatch(ctx, target, b, gz); err != nil {
+			if err := c.uploadBatch(ctx, target, b, gz, prog); err != nil {
 				cancel(err)
 			}
 		})
@@ -127,6 +152,32 @@ func (c *Client) UploadChunks(ctx context.Context, org string, opts *ChunkOption
 		return fmt.Errorf("uploading chunks: %w", err)
 	}
 	return nil
+}
+
+// uploadProgress adds up what the batches under way have sent.
+type uploadProgress struct {
+	fn    func(sent, total int64)
+	total int64
+	mu    sync.Mutex
+	sent  int64
+}
+
+func newUploadProgress(fn func(sent, total int64), total int64) *uploadProgress {
+	if fn == nil {
+		return nil
+	}
+	fn(0, total)
+	return &uploadProgress{fn: fn, total: total}
+}
+
+func (p *uploadProgress) add(n int64) {
+	if p == nil || n == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent += n
+	p.fn(p.sent, p.total)
 }
 
 // chunkURL resolves the options' upload URL. It refuses to send the token
@@ -152,13 +203,18 @@ func (c *Client) chunkURL(org, raw string) (string, error) {
 }
 
 // batchChunks groups chunks, in order, into batches under both limits; a
-// batch holds at least one chunk whatever its size.
-func batchChunks(chunks []Chunk, perRequest int, maxBytes int64) [][]Chunk {
+// batch holds at least one chunk whatever its size. It makes at least
+// spread batches when there are that many chunks, so that a bundle of a few
+// chunks still goes out over parallel requests.
+func batchChunks(chunks []Chunk, perRequest int, maxBytes int64, spread int) [][]Chunk {
 	if perRequest <= 0 {
 		perRequest = DefaultChunksPerRequest
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxRequestSize
+	}
+	if spread > 1 {
+		perRequest = min(perRequest, max(1, (len(chunks)+spread-1)/spread))
 	}
 	var out [][]Chunk
 	var cur []Chunk
@@ -180,11 +236,20 @@ func batchChunks(chunks []Chunk, perRequest int, maxBytes int64) [][]Chunk {
 
 // uploadBatch POSTs one multipart request: a part per chunk, named file_gzip
 // (gzipped) or file, whose filename is the SHA-1 of the uncompressed chunk.
-func (c *Client) uploadBatch(ctx context.Context, target string, batch []Chunk, gz bool) error {
+// A 413 (a proxy's body limit, lower than the server's) splits the batch.
+func (c *Client) uploadBatch(ctx context.Context, target string, batch []Chunk, gz bool, prog *uploadProgress) error {
 	body, contentType, err := chunkMultipart(batch, gz)
 	if err != nil {
 		return err
 	}
+	var raw int64
+	for _, ch := range batch {
+		raw += int64(len(ch.Data))
+	}
+	// Progress counts the body as it is read, scaled to the chunks'
+	// uncompressed size; a retry starts the batch's share again.
+	var mu sync.Mutex // an abandoned attempt's body may still be read
+	var reported int64
 	req := &request{
 		method:      http.MethodPost,
 		url:         target,
@@ -193,31 +258,77 @@ func (c *Client) uploadBatch(ctx context.Context, target string, batch []Chunk, 
 		retryable:   true,
 		timeout:     max(c.timeout, UploadTimeout),
 	}
+	if prog != nil {
+		req.onSend = func(read int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			now := raw * read / int64(max(len(body), 1))
+			prog.add(now - reported)
+			reported = now
+		}
+	}
 	_, err = c.send(ctx, req, nil)
+	var he *HTTPError
+	mu.Lock()
+	defer mu.Unlock()
+	if errors.As(err, &he) && he.StatusCode == http.StatusRequestEntityTooLarge {
+		prog.add(-reported)
+		reported = 0
+		if len(batch) == 1 {
+			return fmt.Errorf("%w (a %d-byte request; a proxy in front of the server may limit request bodies to less than the %d bytes it announced)",
+				err, len(body), raw)
+		}
+		half := len(batch) / 2
+		if err := c.uploadBatch(ctx, target, batch[:half], gz, prog); err != nil {
+			return err
+		}
+		return c.uploadBatch(ctx, target, batch[half:], gz, prog)
+	}
+	if err == nil {
+		prog.add(raw - reported)
+	}
 	return err
 }
 
 func chunkMultipart(batch []Chunk, gz bool) ([]byte, string, error) {
 	var buf bytes.Buffer
+	// One allocation of about the final size: grown by doubling, an 8 MiB
+	// body would touch 16 MiB of fresh memory and copy it all twice.
+	n := 0
+	for _, ch := range batch {
+		n += len(ch.Data) + len(ch.Data)/100 + 1024
+	}
+	buf.Grow(n)
 	mw := multipart.NewWriter(&buf)
 	field := "file"
 	if gz {
 		field = "file_gzip"
 	}
+	var zw *gzip.Writer
 	for _, ch := range batch {
 		part, err := mw.CreateFormFile(field, ch.Checksum)
 		if err != nil {
 			return nil, "", err
 		}
-		if gz {
-			zw := gzip.NewWriter(part)
-			if _, err := zw.Write(ch.Data); err != nil {
+		if !gz {
+			if _, err := part.Write(ch.Data); err != nil {
 				return nil, "", err
 			}
-			if err := zw.Close(); err != nil {
+			continue
+		}
+		// The fastest level: chunks of an artifact bundle are deflated
+		// already, and this gzip only detects that and stores them.
+		if zw == nil {
+			if zw, err = gzip.NewWriterLevel(part, gzip.BestSpeed); err != nil {
 				return nil, "", err
 			}
-		} else if _, err := part.Write(ch.Data); err != nil {
+		} else {
+			zw.Reset(part)
+		}
+		if _, err := zw.Write(ch.Data); err != nil {
+			return nil, "", err
+		}
+		if err := zw.Close(); err != nil {
 			return nil, "", err
 		}
 	}
@@ -342,6 +453,20 @@ type BundleTarget struct {
 	Dist     string   // needs Version
 }
 
+// check refuses, before any request, what Sentry's assemble schema
+// refuses.
+func (t BundleTarget) check() error {
+	switch {
+	case len(t.Projects) == 0:
+		return errors.New("an artifact bundle needs at least one project")
+	case t.Dist != "" && t.Version == "":
+		return fmt.Errorf("dist %q needs a release", t.Dist)
+	case strings.Contains(t.Version, "/"):
+		return fmt.Errorf("release %q: a release cannot contain \"/\"", t.Version)
+	}
+	return nil
+}
+
 // UploadResult tells what UploadArtifactBundle did.
 type UploadResult struct {
 	Checksum string
@@ -354,7 +479,10 @@ type UploadResult struct {
 // bundle: chunk options, an assemble call to learn the missing chunks, the
 // upload of only those, then assembly polled for up to wait (capped by the
 // server's maxWait).
-func (c *Client) UploadArtifactBundle(ctx context.Context, org string, bundle []byte, to BundleTarget, wait time.Duration) (*UploadResult, error) {
+func (c *Client) UploadArtifactBundle(ctx context.Context, org string, bundle []byte, to BundleTarget, wait time.Duration, options ...UploadOption) (*UploadResult, error) {
+	if err := to.check(); err != nil {
+		return nil, err
+	}
 	opts, err := c.ChunkUploadOptions(ctx, org)
 	if err != nil {
 		return nil, err
@@ -399,7 +527,7 @@ func (c *Client) UploadArtifactBundle(ctx context.Context, org string, bundle []
 			return res, nil // already on the server
 		}
 	} else {
-		if err := c.UploadChunks(ctx, org, opts, send); err != nil {
+		if err := c.UploadChunks(ctx, org, opts, send, options...); err != nil {
 			return res, err
 		}
 		res.Uploaded = len(send)

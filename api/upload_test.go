@@ -181,15 +181,22 @@ func TestBatchChunks(t *testing.T) {
 		chunks  []Chunk
 		per     int
 		maxSize int64
+		spread  int
 		want    string
 	}{
-		{mk(1, 1, 1, 1, 1), 2, 100, "0,1 | 2,3 | 4"},
-		{mk(60, 60, 30, 10), 10, 100, "0 | 1,2,3"},
-		{mk(500, 1), 10, 100, "0 | 1"}, // an oversized chunk still goes, alone
-		{mk(1, 1, 1), 0, 0, "0,1,2"},   // server defaults
+		{mk(1, 1, 1, 1, 1), 2, 100, 1, "0,1 | 2,3 | 4"},
+		{mk(60, 60, 30, 10), 10, 100, 1, "0 | 1,2,3"},
+		{mk(500, 1), 10, 100, 1, "0 | 1"}, // an oversized chunk still goes, alone
+		{mk(1, 1, 1), 0, 0, 0, "0,1,2"},   // server defaults
+		// Spread over parallel requests: a 4-chunk bundle is 4 requests
+		// with concurrency 8, not one.
+		{mk(1, 1, 1, 1), 64, 100, 8, "0 | 1 | 2 | 3"},
+		{mk(1, 1, 1, 1, 1), 64, 100, 2, "0,1,2 | 3,4"},
+		{mk(1, 1, 1, 1, 1), 2, 100, 2, "0,1 | 2,3 | 4"}, // the limit still holds
+		{mk(60, 60, 30, 10), 10, 100, 2, "0 | 1,2 | 3"},
 	}
 	for _, tt := range tests {
-		if got := shape(batchChunks(tt.chunks, tt.per, tt.maxSize)); got != tt.want {
+		if got := shape(batchChunks(tt.chunks, tt.per, tt.maxSize, tt.spread)); got != tt.want {
 			t.Errorf("batches = %q, want %q", got, tt.want)
 		}
 	}
@@ -340,5 +347,104 @@ func TestWaitForAssembleStopsWithTheContext(t *testing.T) {
 	reg.Register(apitest.POST("/api/0/organizations/acme/artifactbundle/assemble/"), apitest.JSON(200, `{"state":"created","missingChunks":[]}`))
 	if _, err := c.WaitForAssemble(ctx, "acme", AssembleRequest{Checksum: "aa", Chunks: []string{"aa"}}, time.Minute); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A proxy that refuses bodies over its own limit (413) gets the batch again
+// in halves, down to one chunk per request; a single chunk it still refuses
+// is an error that says why.
+func TestUploadChunksSplitsOn413(t *testing.T) {
+	reg, c, _ := newTestClient(t)
+	var chunks []Chunk
+	for i := range 4 {
+		data := bytes.Repeat([]byte{byte('a' + i)}, 100)
+		chunks = append(chunks, Chunk{Checksum: sha1Hex(data), Data: data})
+	}
+	parts := func(r *http.Request, body []byte) int { return len(readParts(t, r.Header.Get("Content-Type"), body)) }
+	var mu sync.Mutex
+	var sizes []int
+	reg.Register(apitest.POST("/api/0/organizations/acme/chunk-upload/").Check("batch", func(r *http.Request, body []byte) string {
+		mu.Lock()
+		sizes = append(sizes, parts(r, body))
+		mu.Unlock()
+		return ""
+	}), func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n := sizes[len(sizes)-1]
+		mu.Unlock()
+		if n > 1 {
+			http.Error(w, "<html>413 Request Entity Too Large</html>", http.StatusRequestEntityTooLarge)
+			return
+		}
+	}).Times(7) // 4 → 2+2 → 1+1+1+1
+	var last, total int64
+	opts := &ChunkOptions{ChunksPerRequest: 64, Concurrency: 1, Compression: []string{"gzip"}}
+	err := c.UploadChunks(t.Context(), "acme", opts, chunks, WithUploadProgress(func(sent, tot int64) {
+		last, total = sent, tot
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{4, 2, 1, 1, 2, 1, 1}; !slices.Equal(sizes, want) {
+		t.Fatalf("parts per request = %v, want %v", sizes, want)
+	}
+	if total != 400 || last != 400 {
+		t.Fatalf("progress ended at %d of %d", last, total)
+	}
+
+	reg.Register(apitest.POST("/api/0/organizations/acme/chunk-upload/"), apitest.Status(http.StatusRequestEntityTooLarge))
+	err = c.UploadChunks(t.Context(), "acme", opts, chunks[:1])
+	if err == nil || !strings.Contains(err.Error(), "HTTP 413") || !strings.Contains(err.Error(), "proxy") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Progress counts chunk bytes (uncompressed) as request bodies go out,
+// across parallel requests, and ends at the total; a retried request does
+// not count twice.
+func TestUploadProgress(t *testing.T) {
+	reg, c, _ := newTestClient(t)
+	var chunks []Chunk
+	var want int64
+	for i := range 6 {
+		data := bytes.Repeat([]byte(fmt.Sprint(i)), 1000*(i+1))
+		chunks = append(chunks, Chunk{Checksum: sha1Hex(data), Data: data})
+		want += int64(len(data))
+	}
+	reg.Register(apitest.POST("/api/0/organizations/acme/chunk-upload/"), apitest.Status(503))
+	reg.Register(apitest.POST("/api/0/organizations/acme/chunk-upload/"), apitest.Status(200)).Times(3)
+	var mu sync.Mutex
+	var calls int
+	var sent, total int64
+	opts := &ChunkOptions{ChunksPerRequest: 64, Concurrency: 3}
+	err := c.UploadChunks(t.Context(), "acme", opts, chunks, WithUploadProgress(func(s, tot int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if s < 0 || s > tot {
+			t.Errorf("progress %d of %d", s, tot)
+		}
+		sent, total = s, tot
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != want || sent != want || calls < 4 {
+		t.Fatalf("progress %d of %d in %d calls, want %d", sent, total, calls, want)
+	}
+}
+
+// What Sentry's assemble schema refuses is refused before any request
+// (the stub registry fails on any).
+func TestUploadArtifactBundleChecksTheTarget(t *testing.T) {
+	_, c, _ := newTestClient(t)
+	for _, to := range []BundleTarget{
+		{},
+		{Projects: []string{"web"}, Dist: "7"},
+		{Projects: []string{"web"}, Version: "a/b"},
+	} {
+		if _, err := c.UploadArtifactBundle(t.Context(), "acme", []byte("x"), to, 0); err == nil {
+			t.Errorf("%+v: no error", to)
+		}
 	}
 }

@@ -26,13 +26,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/url"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -420,6 +424,26 @@ const bundleLevel = 6
 // Files must have a URL, a known type and UTF-8 content; "debug-id"
 // headers must be UUIDs.
 func WriteBundle(w io.Writer, attrs BundleAttributes, files []BundleFile) (*BundleManifest, error) {
+	return WriteBundleWith(w, attrs, files, BundleWriteOptions{})
+}
+
+// BundleWriteOptions tune WriteBundleWith. The zero value writes what
+// WriteBundle writes.
+type BundleWriteOptions struct {
+	// Compressor returns a raw DEFLATE (RFC 1951) writer into w. Nil uses
+	// compress/flate at level 6. The output is deterministic as long as the
+	// compressor is: the same one gives the same bytes for the same files.
+	Compressor func(w io.Writer) (io.WriteCloser, error)
+	// Concurrency is how many files are compressed at once; 0 means
+	// GOMAXPROCS. Entries are still written in order, so it does not
+	// change the output.
+	Concurrency int
+}
+
+// WriteBundleWith is WriteBundle with a choice of compressor and
+// parallelism: files are compressed concurrently, each into memory, and
+// written in entry-name order as raw ZIP entries.
+func WriteBundleWith(w io.Writer, attrs BundleAttributes, files []BundleFile, opts BundleWriteOptions) (*BundleManifest, error) {
 	for i := range files {
 		f := &files[i]
 		if err := checkBundleFile(f.URL, f.Type, f.Headers); err != nil {
@@ -436,19 +460,15 @@ func WriteBundle(w io.Writer, attrs BundleAttributes, files []BundleFile) (*Bund
 	} else {
 		return nil, fmt.Errorf("%w: bundle debug_id %q is not a UUID", ErrBundleInvalid, attrs.DebugID)
 	}
-
-	var header [8]byte
-	copy(header[:4], bundleMagic[:])
-	binary.LittleEndian.PutUint32(header[4:], bundleVersion)
-	if _, err := w.Write(header[:]); err != nil {
-		return nil, err
+	compress := opts.Compressor
+	if compress == nil {
+		compress = func(out io.Writer) (io.WriteCloser, error) { return flate.NewWriter(out, bundleLevel) }
 	}
-	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, bundleLevel)
-	})
+
+	sorted := sortBundleFiles(files)
 	m := &BundleManifest{Files: make(map[string]BundleFileInfo, len(files)), BundleAttributes: attrs}
-	for _, e := range sortBundleFiles(files) {
+	names := make([]string, len(sorted))
+	for i, e := range sorted {
 		name := e.base
 		for n := 1; ; n++ {
 			if _, taken := m.Files[name]; !taken && name != BundleManifestName {
@@ -464,13 +484,70 @@ func WriteBundle(w io.Writer, attrs BundleAttributes, files []BundleFile) (*Bund
 			}
 		}
 		m.Files[name] = info
-		if err := writeBundleEntry(zw, name, e.file.Content); err != nil {
-			return nil, err
-		}
+		names[i] = name
 	}
 	mb, _ := m.MarshalJSON()
-	if err := writeBundleEntry(zw, BundleManifestName, mb); err != nil {
+
+	// Compress every entry (the manifest last) on a pool of workers; the
+	// writer below takes them in order as they finish.
+	contents := make([][]byte, len(sorted)+1)
+	for i, e := range sorted {
+		contents[i] = e.file.Content
+	}
+	contents[len(sorted)] = mb
+	names = append(names, BundleManifestName)
+	done := make([]chan deflated, len(contents))
+	for i := range done {
+		done[i] = make(chan deflated, 1)
+	}
+	workers := opts.Concurrency
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	stop := make(chan struct{})
+	defer close(stop)
+	for range min(workers, len(contents)) {
+		go func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(contents) {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				done[i] <- deflate(compress, contents[i])
+			}
+		}()
+	}
+
+	var header [8]byte
+	copy(header[:4], bundleMagic[:])
+	binary.LittleEndian.PutUint32(header[4:], bundleVersion)
+	if _, err := w.Write(header[:]); err != nil {
 		return nil, err
+	}
+	zw := zip.NewWriter(w)
+	dosDate, dosTime := msDosTime(bundleTime)
+	for i, name := range names {
+		d := <-done[i]
+		if d.err != nil {
+			return nil, fmt.Errorf("compressing %s: %w", name, d.err)
+		}
+		fw, err := zw.CreateRaw(&zip.FileHeader{
+			Name: name, Method: zip.Deflate, ModifiedDate: dosDate, ModifiedTime: dosTime,
+			CRC32: d.crc, CompressedSize64: uint64(d.buf.Len()), UncompressedSize64: uint64(len(contents[i])),
+		})
+		if err == nil {
+			_, err = fw.Write(d.buf.Bytes())
+		}
+		deflateBuffers.Put(d.buf)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %w", name, err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
@@ -478,15 +555,44 @@ func WriteBundle(w io.Writer, attrs BundleAttributes, files []BundleFile) (*Bund
 	return m, nil
 }
 
-func writeBundleEntry(zw *zip.Writer, name string, data []byte) error {
-	fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: bundleTime})
+// deflated is one compressed entry; buf goes back to the pool once the
+// entry is written.
+type deflated struct {
+	buf *bytes.Buffer
+	crc uint32
+	err error
+}
+
+// deflateBuffers are reused across entries: a fresh buffer is memory the
+// kernel must zero first, which on some VMs costs as much as compressing.
+var deflateBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func deflate(compress func(io.Writer) (io.WriteCloser, error), content []byte) deflated {
+	buf := deflateBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	// Maps and JS compress to a quarter or so; growing from there costs
+	// little.
+	buf.Grow(len(content)/3 + 64)
+	zw, err := compress(buf)
+	if err == nil {
+		_, err = zw.Write(content)
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
+		deflateBuffers.Put(buf)
+		return deflated{err: err}
 	}
-	if _, err := fw.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	return nil
+	return deflated{buf: buf, crc: crc32.ChecksumIEEE(content)}
+}
+
+// msDosTime is t as a ZIP header's MS-DOS date and time (2-second
+// resolution, no time zone).
+func msDosTime(t time.Time) (date, tm uint16) {
+	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
+	tm = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	return date, tm
 }
 
 // checkBundleFile validates one file's manifest fields.

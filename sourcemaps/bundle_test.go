@@ -151,6 +151,77 @@ func TestBundleDeterministic(t *testing.T) {
 	}
 }
 
+// The bundles in testdata/bundles, written with any concurrency and with
+// WriteBundle, are the same bytes; another compressor gives other bytes, as
+// readable, and again the same ones every time.
+func TestWriteBundleWithIsDeterministic(t *testing.T) {
+	var files []BundleFile
+	for _, tool := range []string{"esbuild", "terser", "webpack"} {
+		ents, err := os.ReadDir(filepath.Join("testdata", "bundles", tool))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			data, err := os.ReadFile(filepath.Join("testdata", "bundles", tool, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			typ := BundleMinifiedSource
+			if strings.HasSuffix(e.Name(), ".map") {
+				typ = BundleSourceMap
+			}
+			files = append(files, BundleFile{URL: "~/" + tool + "/" + e.Name(), Type: typ, Content: data})
+		}
+	}
+	if len(files) < 6 {
+		t.Fatalf("only %d files in testdata/bundles", len(files))
+	}
+	attrs := BundleAttributes{Org: "acme", Release: "1.0"}
+	want, _ := writeBundleBytes(t, attrs, files)
+	fast := func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) }
+	var fastWant []byte
+	for _, workers := range []int{1, 2, 7, 64} {
+		var buf bytes.Buffer
+		if _, err := WriteBundleWith(&buf, attrs, files, BundleWriteOptions{Concurrency: workers}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Fatalf("concurrency %d: different bytes", workers)
+		}
+		buf.Reset()
+		if _, err := WriteBundleWith(&buf, attrs, files, BundleWriteOptions{Concurrency: workers, Compressor: fast}); err != nil {
+			t.Fatal(err)
+		}
+		if fastWant == nil {
+			fastWant = bytes.Clone(buf.Bytes())
+		} else if !bytes.Equal(buf.Bytes(), fastWant) {
+			t.Fatalf("concurrency %d, BestSpeed: different bytes", workers)
+		}
+	}
+	if bytes.Equal(fastWant, want) {
+		t.Fatal("BestSpeed wrote the same bytes as the default level")
+	}
+	b, err := ReadBundle(fastWant, BundleLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		name, ok := b.FileByURL(f.URL, f.Type)
+		if !ok {
+			t.Fatalf("%s not in the bundle", f.URL)
+		}
+		got, err := b.ReadFile(name)
+		if err != nil || !bytes.Equal(got, f.Content) {
+			t.Fatalf("%s: %v", f.URL, err)
+		}
+	}
+	// A compressor that fails fails the write, naming the entry.
+	broken := func(io.Writer) (io.WriteCloser, error) { return nil, errors.New("no deflate today") }
+	if _, err := WriteBundleWith(io.Discard, attrs, files, BundleWriteOptions{Compressor: broken}); err == nil || !strings.Contains(err.Error(), "no deflate today") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestBundlePath(t *testing.T) {
 	tests := []struct{ url, want string }{
 		{"~/a/b.js", "files/_/_/a/b.js"},

@@ -27,3 +27,9 @@ func AddConfigFlags(cmd *cobra.Command, keys ...config.Key) {
 		cmd.Flags().String(config.Flag[k], "", configFlagUsage[k])
 	}
 }
+
+// AddConfigFlagP adds the flag for one key with a one-letter shorthand, for
+// commands whose sentry-cli counterpart has one (-o, -p, -r, -d).
+func AddConfigFlagP(cmd *cobra.Command, k config.Key, shorthand string) {
+	cmd.Flags().StringP(config.Flag[k], shorthand, "", configFlagUsage[k])
+}

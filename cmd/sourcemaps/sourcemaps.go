@@ -15,7 +15,8 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 		Short: "Check, inspect and prepare sourcemaps",
 		Long: heredoc.Doc(`
 			Work with JavaScript sourcemaps: validate maps against their bundles, inject debug
-			IDs so Sentry (and snag) find the right map for every file, and look up one position.
+			IDs so Sentry (and snag) find the right map for every file, upload them, look up one
+			position, and explain why an event's frames were or were not unminified.
 		`),
 		Args: cmdutil.NoArgs,
 		// A parent command with no verb shows its help; an unknown verb is a
@@ -25,6 +26,7 @@ func NewCmdSourcemaps(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(NewCmdResolve(f, nil))
 	cmd.AddCommand(NewCmdValidate(f, nil))
 	cmd.AddCommand(NewCmdInject(f, nil))
+	cmd.AddCommand(NewCmdUpload(f, nil))
 	cmd.AddCommand(NewCmdExplain(f, nil))
 	return cmd
 }

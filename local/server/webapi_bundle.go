@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/snag-dev/snag/local/store"
@@ -76,4 +80,83 @@ func drain(b *sourcemaps.BundleArchive, name string) error {
 	defer rc.Close()
 	_, err = io.Copy(io.Discard, rc)
 	return err
+}
+
+// BundleDest says where StoreBundle puts a bundle.
+type BundleDest struct {
+	// Checksum is the SHA-1 of the bundle as uploaded; empty computes it.
+	Checksum string
+	// Projects are project ids; the bundle is stored once in each.
+	Projects []int64
+	// Release and Dist index the bundle's files by release; empty takes
+	// them from the manifest.
+	Release, Dist string
+	// Limits cap what the bundle may hold; zero fields take the defaults.
+	Limits sourcemaps.BundleLimits
+}
+
+// StoredBundleInfo is what StoreBundle stored.
+type StoredBundleInfo struct {
+	BundleID string // the manifest's debug_id, or one derived from the checksum
+	Checksum string
+	Release  string
+	Dist     string
+	Files    int
+}
+
+// BundleRefusedError is a bundle StoreBundle refuses (malformed, or neither
+// debug IDs nor a release to find its files by), with Sentry's message.
+type BundleRefusedError struct{ Detail string }
+
+func (e *BundleRefusedError) Error() string { return e.Detail }
+
+// StoreBundle checks an artifact bundle and stores it in each project with
+// the index ingest unminifies from (debug ID, release + dist + URL), as the
+// web API does once a bundle is assembled; `snag sourcemaps upload --local`
+// calls it with no server running. A bundle with the same id in a project
+// is replaced.
+func StoreBundle(ctx context.Context, st *store.Store, data []byte, to BundleDest) (*StoredBundleInfo, error) {
+	if len(to.Projects) == 0 {
+		return nil, &BundleRefusedError{Detail: "uploading an artifact bundle without a project is prohibited"}
+	}
+	m, entries, err := readBundle(data, to.Limits)
+	if errors.Is(err, errBadBundle) {
+		return nil, &BundleRefusedError{Detail: err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	checksum := strings.ToLower(to.Checksum)
+	if checksum == "" {
+		sum := sha1.Sum(data)
+		checksum = hex.EncodeToString(sum[:])
+	}
+	release, dist := m.Release, m.Dist
+	if to.Release != "" {
+		release, dist = to.Release, to.Dist
+	}
+	hasDebugIDs := false
+	for i := range entries {
+		entries[i].Release, entries[i].Dist = release, dist
+		if entries[i].DebugID != "" {
+			hasDebugIDs = true
+		}
+	}
+	if !hasDebugIDs && release == "" {
+		return nil, &BundleRefusedError{Detail: "uploading a bundle without debug ids or release is prohibited"}
+	}
+	bundleID := m.DebugID
+	if bundleID == "" {
+		// As Sentry does, an id from the checksum.
+		c := checksum
+		bundleID = c[:8] + "-" + c[8:12] + "-" + c[12:16] + "-" + c[16:20] + "-" + c[20:32]
+	}
+	for _, p := range to.Projects {
+		if _, err := st.InsertArtifactBundle(ctx, store.ArtifactBundle{
+			ProjectID: p, BundleID: bundleID, Checksum: checksum, Data: data,
+		}, entries); err != nil {
+			return nil, fmt.Errorf("storing bundle %s in project %d: %w", bundleID, p, err)
+		}
+	}
+	return &StoredBundleInfo{BundleID: bundleID, Checksum: checksum, Release: release, Dist: dist, Files: len(entries)}, nil
 }

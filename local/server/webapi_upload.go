@@ -686,39 +686,12 @@ func (u *uploads) readChunks(t *assembleTarget) ([]byte, error) {
 
 // storeBundle checks a bundle and stores it with its index in each project.
 func (a *webAPI) storeBundle(ctx context.Context, t *assembleTarget, data []byte) error {
-	m, entries, err := readBundle(data, a.uploads.limits)
-	if errors.Is(err, errBadBundle) {
-		return failed("%v", err)
+	_, err := StoreBundle(ctx, a.st, data, BundleDest{
+		Checksum: t.checksum, Projects: t.projects, Release: t.version, Dist: t.dist, Limits: a.uploads.limits,
+	})
+	var refused *BundleRefusedError
+	if errors.As(err, &refused) {
+		return failed("%s", refused.Detail)
 	}
-	if err != nil {
-		return err
-	}
-	release, dist := m.Release, m.Dist
-	if t.version != "" {
-		release, dist = t.version, t.dist
-	}
-	hasDebugIDs := false
-	for i := range entries {
-		entries[i].Release, entries[i].Dist = release, dist
-		if entries[i].DebugID != "" {
-			hasDebugIDs = true
-		}
-	}
-	if !hasDebugIDs && release == "" {
-		return failed("uploading a bundle without debug ids or release is prohibited")
-	}
-	bundleID := m.DebugID
-	if bundleID == "" {
-		// As Sentry does, an id from the checksum.
-		c := t.checksum
-		bundleID = c[:8] + "-" + c[8:12] + "-" + c[12:16] + "-" + c[16:20] + "-" + c[20:32]
-	}
-	for _, p := range t.projects {
-		if _, err := a.st.InsertArtifactBundle(ctx, store.ArtifactBundle{
-			ProjectID: p, BundleID: bundleID, Checksum: t.checksum, Data: data,
-		}, entries); err != nil {
-			return fmt.Errorf("storing bundle %s in project %d: %w", bundleID, p, err)
-		}
-	}
-	return nil
+	return err
 }
