@@ -144,7 +144,7 @@ func submit(ctx context.Context, st *store.Store, rng *rand.Rand, i, issues, day
 	ev := ne.Event
 	rec := &store.EventRecord{
 		ProjectID: store.DefaultProjectID, EventID: ev.EventID,
-		Hashes:    grouping.Compute(ev, grouping.Options{}).Hashes,
+		Hashes:    grouping.Hashes(ev, grouping.Options{}),
 		Timestamp: ev.Timestamp.Time, Received: ts,
 		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
 		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,

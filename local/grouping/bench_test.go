@@ -88,3 +88,13 @@ func TestBenchEventsGroup(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHashesJS30 is what ingest runs: Compute's hashes with memory
+// reused between events.
+func BenchmarkHashesJS30(b *testing.B) {
+	ev := jsEvent(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		grouping.Hashes(ev, grouping.Options{})
+	}
+}

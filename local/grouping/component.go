@@ -195,16 +195,16 @@ const slabSize = 32
 // reserve makes room for n more components (and their values) at once.
 func (g *grouper) reserve(n int) {
 	if len(g.comps) < n {
-		g.comps = make([]Component, n)
+		g.comps = g.compSlab(n)
 	}
 	if len(g.vals) < 2*n {
-		g.vals = make([]any, 2*n)
+		g.vals = g.valSlab(2 * n)
 	}
 }
 
 func (g *grouper) alloc() *Component {
 	if len(g.comps) == 0 {
-		g.comps = make([]Component, slabSize)
+		g.comps = g.compSlab(slabSize)
 	}
 	c := &g.comps[0]
 	g.comps = g.comps[1:]
@@ -217,11 +217,68 @@ func (g *grouper) values(n int) []any {
 		if n > slabSize/4 {
 			return make([]any, n)
 		}
-		g.vals = make([]any, slabSize*2)
+		g.vals = g.valSlab(slabSize * 2)
 	}
 	v := g.vals[:n:n]
 	g.vals = g.vals[n:]
 	return v
+}
+
+// compSlab returns n zeroed components: a slab kept from an earlier event
+// when the grouper is pooled (Hashes), else a new one.
+func (g *grouper) compSlab(n int) []Component {
+	for i, sl := range g.spareComps {
+		if len(sl) >= n {
+			g.spareComps = append(g.spareComps[:i], g.spareComps[i+1:]...)
+			g.usedComps = append(g.usedComps, sl)
+			return sl[:n]
+		}
+	}
+	sl := make([]Component, n)
+	g.usedComps = append(g.usedComps, sl)
+	return sl
+}
+
+func (g *grouper) valSlab(n int) []any {
+	for i, sl := range g.spareVals {
+		if len(sl) >= n {
+			g.spareVals = append(g.spareVals[:i], g.spareVals[i+1:]...)
+			g.usedVals = append(g.usedVals, sl)
+			return sl[:n]
+		}
+	}
+	sl := make([]any, n)
+	g.usedVals = append(g.usedVals, sl)
+	return sl
+}
+
+// maxSpare bounds the slabs a pooled grouper keeps between events, so one
+// huge event does not pin its memory.
+const maxSpare = 64
+
+// recycle zeroes the slabs this event used and keeps them for the next one.
+// Nothing built from them may be used afterwards.
+func (g *grouper) recycle() {
+	for _, sl := range g.usedComps {
+		clear(sl)
+		if len(g.spareComps) < maxSpare {
+			g.spareComps = append(g.spareComps, sl)
+		}
+	}
+	for _, sl := range g.usedVals {
+		clear(sl)
+		if len(g.spareVals) < maxSpare {
+			g.spareVals = append(g.spareVals, sl)
+		}
+	}
+	clear(g.usedComps)
+	clear(g.usedVals)
+	g.usedComps, g.usedVals = g.usedComps[:0], g.usedVals[:0]
+	g.comps, g.vals = nil, nil
+	clear(g.stacks)
+	clear(g.hashes)
+	g.stacks, g.hashes = g.stacks[:0], g.hashes[:0]
+	g.ev, g.rules = nil, g.rules[:0]
 }
 
 // compList turns components into values, leaving out nil and empty ones

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/snag-dev/snag/api"
 )
@@ -106,10 +107,32 @@ type grouper struct {
 	comps []Component
 	vals  []any
 	buf   []byte
+
+	// Slabs handed out for this event, and kept from earlier ones when the
+	// grouper is pooled (component.go).
+	usedComps, spareComps [][]Component
+	usedVals, spareVals   [][]any
 }
 
 // Compute groups one (normalized) event. It does not modify ev.
 func Compute(ev *api.Event, opts Options) Result {
+	return compute(&grouper{}, ev, opts)
+}
+
+var grouperPool = sync.Pool{New: func() any { return &grouper{} }}
+
+// Hashes is Compute(ev, opts).Hashes, for ingest: the component trees it
+// builds to get there are thrown away, so their memory is reused from one
+// event to the next instead of allocated each time.
+func Hashes(ev *api.Event, opts Options) []string {
+	g := grouperPool.Get().(*grouper)
+	hashes := compute(g, ev, opts).Hashes
+	g.recycle()
+	grouperPool.Put(g)
+	return hashes
+}
+
+func compute(g *grouper, ev *api.Event, opts Options) Result {
 	res := Result{Variants: map[string]*Variant{}}
 	add := func(name string, v *Variant) {
 		if _, ok := res.Variants[name]; !ok {
@@ -132,7 +155,7 @@ func Compute(ev *api.Event, opts Options) Result {
 		return res
 	}
 
-	g := &grouper{ev: ev, platform: ev.Platform, rules: []*StackTraceRules{builtinRules}}
+	g.ev, g.platform, g.rules = ev, ev.Platform, append(g.rules[:0], builtinRules)
 	if g.platform == "" {
 		g.platform = "other"
 	}

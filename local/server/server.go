@@ -78,7 +78,7 @@ func New(st Store, cfg Config) *Server {
 	}
 	if cfg.Group == nil {
 		// Sentry's grouping, so that issues here are the issues Sentry would make.
-		cfg.Group = func(ev *api.Event) []string { return grouping.Compute(ev, grouping.Options{}).Hashes }
+		cfg.Group = func(ev *api.Event) []string { return grouping.Hashes(ev, grouping.Options{}) }
 	}
 	if cfg.DefaultProject == 0 {
 		cfg.DefaultProject = 1

@@ -63,7 +63,7 @@ func Submit(tb testing.TB, st *store.Store, received time.Time, payload string) 
 	ev := ne.Event
 	rec := &store.EventRecord{
 		ProjectID: store.DefaultProjectID, EventID: ev.EventID,
-		Hashes:    grouping.Compute(ev, grouping.Options{}).Hashes,
+		Hashes:    grouping.Hashes(ev, grouping.Options{}),
 		Timestamp: ev.Timestamp.Time, Received: received,
 		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
 		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
