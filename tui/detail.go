@@ -150,7 +150,10 @@ func (r *detailRenderer) issue(is *api.Issue, err error) {
 		r.line(st.StatusError.Render(errText(err)))
 		return
 	}
-	status := statusText(is)
+	status := is.StatusText()
+	if is.Substatus != "" && is.Status == api.StatusUnresolved {
+		status += " (" + is.Substatus + ")"
+	}
 	r.line(st.ShortID.Render(is.ShortID) + "  " + st.Level(is.Level).Render(strings.ToUpper(orDefault(is.Level, "error"))) +
 		"  " + st.Value.Render(status))
 	r.wrapped(st.IssueTitle.Render(oneLine(is.Title)), "")
@@ -172,42 +175,6 @@ func (r *detailRenderer) issue(is *api.Issue, err error) {
 	if err != nil {
 		r.line(st.StatusError.Render(errText(err)))
 	}
-}
-
-// statusText is the status with its condition: "ignored for 100 more
-// events", "resolved in next release".
-func statusText(is *api.Issue) string {
-	d := is.StatusDetails
-	s := is.Status
-	switch is.Status {
-	case api.StatusResolved:
-		switch {
-		case d.InNextRelease:
-			s += " in next release"
-		case d.InRelease != "":
-			s += " in " + d.InRelease
-		}
-	case api.StatusIgnored:
-		var conds []string
-		if d.IgnoreUntil != nil {
-			conds = append(conds, "until "+d.IgnoreUntil.UTC().Format("2006-01-02 15:04 UTC"))
-		} else if d.IgnoreDuration > 0 {
-			conds = append(conds, "for "+(time.Duration(d.IgnoreDuration)*time.Minute).String())
-		}
-		if d.IgnoreCount > 0 {
-			conds = append(conds, "for "+plural(int64(d.IgnoreCount), "more event"))
-		}
-		if d.IgnoreUserCount > 0 {
-			conds = append(conds, "for "+plural(int64(d.IgnoreUserCount), "more user"))
-		}
-		if len(conds) > 0 {
-			s += " " + strings.Join(conds, " or ")
-		}
-	}
-	if is.Substatus != "" && is.Status == api.StatusUnresolved {
-		s += " (" + is.Substatus + ")"
-	}
-	return s
 }
 
 func (r *detailRenderer) tags(tags []api.IssueTag, loading bool, err error) {
@@ -420,7 +387,7 @@ func (r *detailRenderer) breadcrumbs(ev *api.IssueEvent) {
 			ts = b.Timestamp.UTC().Format("15:04:05")
 		}
 		text := b.Message
-		if d := crumbData(b.Data); d != "" {
+		if d := api.BreadcrumbDataText(b.Data); d != "" {
 			if text != "" {
 				text += " "
 			}
@@ -432,44 +399,6 @@ func (r *detailRenderer) breadcrumbs(ev *api.IssueEvent) {
 		}
 		r.line("  " + st.LineNo.Render(ts) + "  " + st.Label.Render(fit(orDefault(b.Category, b.Type), w)) + "  " + lvl + st.Value.Render(oneLine(text)))
 	}
-}
-
-// crumbData renders a breadcrumb's data on one line: navigation as
-// "from → to", HTTP as "METHOD url status", anything else as key=value.
-func crumbData(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	str := func(k string) string {
-		switch v := m[k].(type) {
-		case string:
-			return v
-		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64)
-		case nil:
-			return ""
-		default:
-			b, _ := json.Marshal(v)
-			return string(b)
-		}
-	}
-	if from, to := str("from"), str("to"); to != "" {
-		return strings.TrimSpace(from + " → " + to)
-	}
-	if u := str("url"); u != "" {
-		return strings.TrimSpace(strings.Join([]string{str("method"), u, str("status_code")}, " "))
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+"="+str(k))
-	}
-	return strings.Join(parts, " ")
 }
 
 // requestHeadersShown bounds the headers listed.

@@ -34,6 +34,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/snag-dev/snag/internal/sentrycli"
 )
 
 func main() {
@@ -267,35 +269,12 @@ func (s *server) stop() {
 // sentryCLI installs @sentry/cli 3 into the user's cache directory once
 // and returns its binary and version.
 func sentryCLI() (bin, version string, err error) {
-	if _, err := exec.LookPath("npm"); err != nil {
-		return "", "", errors.New("npm is not on PATH")
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", "", err
-	}
-	dir := filepath.Join(cache, "snag-bench", "sentry-cli-3")
-	bin = filepath.Join(dir, "node_modules", ".bin", "sentry-cli")
-	if out, err := exec.Command(bin, "--version").Output(); err == nil {
-		return bin, strings.TrimSpace(string(out)), nil
-	}
-	fmt.Fprintln(os.Stderr, "installing @sentry/cli@3 with npm...")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+	if _, err := exec.LookPath("npm"); err == nil {
+		fmt.Fprintln(os.Stderr, "checking @sentry/cli@3 (installed with npm on first use)...")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "@sentry/cli@3")
-	// The binary is in an optional dependency; never fall back to Sentry's CDN.
-	cmd.Env = append(os.Environ(), "SENTRYCLI_SKIP_DOWNLOAD=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("npm install @sentry/cli@3: %v: %s", err, bytes.TrimSpace(out))
-	}
-	out, err := exec.Command(bin, "--version").Output()
-	if err != nil {
-		return "", "", fmt.Errorf("sentry-cli --version: %w", err)
-	}
-	return bin, strings.TrimSpace(string(out)), nil
+	return sentrycli.Install(ctx, "snag-bench")
 }
 
 func dirSize(dir string) (total, maps int64, n int) {

@@ -151,7 +151,7 @@ func (r *viewRenderer) heading(s string) { r.printf("\n%s\n", r.cs.Bold(s)) }
 func (r *viewRenderer) issue(is *api.Issue) {
 	cs := r.cs
 	r.printf("%s\n", cs.Bold(is.Title))
-	r.printf("%s  %s  %s  %s  %s\n", cs.Bold(is.ShortID), levelColor(cs, is.Level)(is.Level), statusText(is, r.now),
+	r.printf("%s  %s  %s  %s  %s\n", cs.Bold(is.ShortID), levelColor(cs, is.Level)(is.Level), is.StatusText(),
 		plural(atoi(is.Count), "event"), plural(is.UserCount, "user"))
 	if is.Culprit != "" {
 		r.printf("%s\n", cs.Gray(is.Culprit))
@@ -167,37 +167,6 @@ func (r *viewRenderer) issue(is *api.Issue) {
 	if is.Permalink != "" {
 		r.printf("%s\n", cs.Gray(is.Permalink))
 	}
-}
-
-// statusText is the status with its condition: "ignored until …",
-// "resolved in next release".
-func statusText(is *api.Issue, now time.Time) string {
-	d := is.StatusDetails
-	s := is.Status
-	switch is.Status {
-	case api.StatusResolved:
-		switch {
-		case d.InNextRelease:
-			s += " in next release"
-		case d.InRelease != "":
-			s += " in " + d.InRelease
-		}
-	case api.StatusIgnored:
-		var conds []string
-		if d.IgnoreUntil != nil {
-			conds = append(conds, "until "+d.IgnoreUntil.UTC().Format("2006-01-02 15:04 UTC"))
-		}
-		if d.IgnoreCount > 0 {
-			conds = append(conds, "for "+plural(d.IgnoreCount, "more event"))
-		}
-		if d.IgnoreUserCount > 0 {
-			conds = append(conds, "for "+plural(d.IgnoreUserCount, "more user"))
-		}
-		if len(conds) > 0 {
-			s += " " + strings.Join(conds, " or ")
-		}
-	}
-	return s
 }
 
 func atoi(s string) int {
@@ -421,8 +390,8 @@ func (r *viewRenderer) breadcrumbs(ev *api.IssueEvent) error {
 		}
 		text := b.Message
 		if text == "" {
-			text = crumbData(b.Data)
-		} else if d := crumbData(b.Data); d != "" {
+			text = api.BreadcrumbDataText(b.Data)
+		} else if d := api.BreadcrumbDataText(b.Data); d != "" {
 			text += " " + r.cs.Gray(d)
 		}
 		level := ""
@@ -432,44 +401,6 @@ func (r *viewRenderer) breadcrumbs(ev *api.IssueEvent) error {
 		r.printf("  %s  %-*s  %s%s\n", r.cs.Gray(ts), width, orDefault(b.Category, b.Type), level, text)
 	}
 	return nil
-}
-
-// crumbData renders a breadcrumb's data on one line: navigation as
-// "from → to", HTTP as "METHOD url status", anything else as key=value.
-func crumbData(raw json.RawMessage) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	str := func(k string) string {
-		switch v := m[k].(type) {
-		case string:
-			return v
-		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64)
-		case nil:
-			return ""
-		default:
-			b, _ := json.Marshal(v)
-			return string(b)
-		}
-	}
-	if from, to := str("from"), str("to"); to != "" {
-		return strings.TrimSpace(from + " → " + to)
-	}
-	if u := str("url"); u != "" {
-		return strings.TrimSpace(strings.Join([]string{str("method"), u, str("status_code")}, " "))
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+"="+str(k))
-	}
-	return strings.Join(parts, " ")
 }
 
 func (r *viewRenderer) request(ev *api.IssueEvent) error {

@@ -2,70 +2,22 @@ package sourcemaps_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/snag-dev/snag/internal/sentrycli"
 
 	"github.com/snag-dev/snag/local/store"
 	sm "github.com/snag-dev/snag/sourcemaps"
 )
 
-var (
-	sentryCLIOnce sync.Once
-	sentryCLIPath string
-	sentryCLIErr  error
-)
-
-// sentryCLI installs @sentry/cli 3 from npm into the user's cache directory
-// once (the local/server tests share the install) and returns the binary.
-// Skipped with -short, without npm, or when the install fails (offline).
-func sentryCLI(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("installs sentry-cli from npm; skipped with -short")
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Skip("npm is not on PATH")
-	}
-	sentryCLIOnce.Do(func() {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			sentryCLIErr = err
-			return
-		}
-		dir := filepath.Join(cache, "snag-test", "sentry-cli-3")
-		bin := filepath.Join(dir, "node_modules", ".bin", "sentry-cli")
-		if out, err := exec.Command(bin, "--version").Output(); err == nil && strings.HasPrefix(string(out), "sentry-cli 3.") {
-			sentryCLIPath = bin
-			return
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			sentryCLIErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "@sentry/cli@3")
-		// The binary is in an optional dependency; never fall back to the CDN.
-		cmd.Env = append(os.Environ(), "SENTRYCLI_SKIP_DOWNLOAD=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			sentryCLIErr = errors.New("npm install @sentry/cli@3: " + err.Error() + ": " + string(out))
-			return
-		}
-		sentryCLIPath = bin
-	})
-	if sentryCLIErr != nil {
-		t.Skipf("sentry-cli unavailable: %v", sentryCLIErr)
-	}
-	return sentryCLIPath
-}
+// sentryCLI is the real sentry-cli 3, installed from npm once.
+func sentryCLI(t *testing.T) string { return sentrycli.ForTest(t) }
 
 // indexed is what a server keeps of one uploaded file: its index row and
 // the headers events are unminified with.

@@ -76,9 +76,10 @@ type genState struct {
 }
 
 type genFlight struct {
-	done chan struct{}
-	gen  string
-	err  error
+	done    chan struct{}
+	gen     string
+	err     error
+	waiters int // calls sharing this query (under artifactLookup.mu)
 }
 
 // generationTimeout bounds one generation query, which no single request
@@ -102,6 +103,7 @@ func (a *artifactLookup) generation(ctx context.Context, project int64) (string,
 			a.launchGeneration(st, project)
 		}
 	}
+	f.waiters++
 	a.mu.Unlock()
 	select {
 	case <-f.done:

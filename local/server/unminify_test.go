@@ -404,6 +404,18 @@ func TestGenerationQueriesAreShared(t *testing.T) {
 			gens[i], _ = a.generation(ctx, store.DefaultProjectID)
 		}()
 	}
+	// Release the first query only once every call waits for the next
+	// one, so the test does not depend on how goroutines are scheduled.
+	for {
+		a.mu.Lock()
+		st := a.gens[store.DefaultProjectID]
+		joined := st.next != nil && st.next.waiters == n
+		a.mu.Unlock()
+		if joined {
+			break
+		}
+		runtime.Gosched()
+	}
 	close(cs.release)
 	wg.Wait()
 	<-first

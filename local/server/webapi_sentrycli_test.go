@@ -2,14 +2,14 @@ package server
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/snag-dev/snag/internal/sentrycli"
 
 	"github.com/snag-dev/snag/local/store"
 )
@@ -17,55 +17,8 @@ import (
 // The real sentry-cli (3.x, from npm) against the local API. Skipped with
 // -short, without npm, or when the package cannot be installed (offline).
 
-var (
-	sentryCLIOnce sync.Once
-	sentryCLIPath string
-	sentryCLIErr  error
-)
-
-// sentryCLI installs @sentry/cli 3 into the user's cache directory once
-// (later runs reuse it) and returns the binary's path.
-func sentryCLI(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("installs sentry-cli from npm; skipped with -short")
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Skip("npm is not on PATH")
-	}
-	sentryCLIOnce.Do(func() {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			sentryCLIErr = err
-			return
-		}
-		dir := filepath.Join(cache, "snag-test", "sentry-cli-3")
-		bin := filepath.Join(dir, "node_modules", ".bin", "sentry-cli")
-		if out, err := exec.Command(bin, "--version").Output(); err == nil && strings.HasPrefix(string(out), "sentry-cli 3.") {
-			sentryCLIPath = bin
-			return
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			sentryCLIErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "@sentry/cli@3")
-		// The binary comes in an optional dependency; never fall back to
-		// downloading it from Sentry's CDN.
-		cmd.Env = append(os.Environ(), "SENTRYCLI_SKIP_DOWNLOAD=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			sentryCLIErr = errors.New("npm install @sentry/cli@3: " + err.Error() + ": " + string(out))
-			return
-		}
-		sentryCLIPath = bin
-	})
-	if sentryCLIErr != nil {
-		t.Skipf("sentry-cli unavailable: %v", sentryCLIErr)
-	}
-	return sentryCLIPath
-}
+// sentryCLI is the real sentry-cli 3, installed from npm once.
+func sentryCLI(t *testing.T) string { return sentrycli.ForTest(t) }
 
 // runSentryCLI runs sentry-cli against env with the usual environment and
 // returns its combined output, failing the test unless it exits 0.
