@@ -141,22 +141,7 @@ func submit(ctx context.Context, st *store.Store, rng *rand.Rand, i, issues, day
 	if err != nil {
 		return fmt.Errorf("event %d: %w", i, err)
 	}
-	ev := ne.Event
-	rec := &store.EventRecord{
-		ProjectID: store.DefaultProjectID, EventID: ev.EventID,
-		Hashes:    grouping.Hashes(ev, grouping.Options{}),
-		Timestamp: ev.Timestamp.Time, Received: ts,
-		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
-		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
-		Environment: ev.Environment, Transaction: ev.Transaction, UserKey: ne.UserKey,
-		Body: ne.JSON,
-	}
-	if ev.Metadata != nil {
-		rec.Metadata, _ = json.Marshal(ev.Metadata)
-	}
-	for _, t := range ev.Tags {
-		rec.Tags = append(rec.Tags, [2]string{t.Key, t.Value})
-	}
+	rec := store.NewEventRecord(store.DefaultProjectID, ts, ne.Event, ne.UserKey, ne.JSON, grouping.Hashes(ne.Event, grouping.Options{}))
 	for {
 		err := st.Accept(ctx, rec)
 		if err == nil {

@@ -87,34 +87,13 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	for i := range atts {
 		atts[i].Data = append([]byte(nil), atts[i].Data...)
 	}
-	if err := s.store.Accept(r.Context(), record(project, now, ne, s.cfg.Group(ev), atts)); err != nil {
+	rec := store.NewEventRecord(project, now, ev, ne.UserKey, ne.JSON, s.cfg.Group(ev))
+	rec.Attachments = atts
+	if err := s.store.Accept(r.Context(), rec); err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, idBody(ev.EventID))
-}
-
-// record turns a normalized event into what the store keeps.
-func record(project int64, received time.Time, ne *ingest.NormalizedEvent, hashes []string, atts []store.Attachment) *store.EventRecord {
-	ev := ne.Event
-	rec := &store.EventRecord{
-		ProjectID: project, EventID: ev.EventID, Hashes: hashes,
-		Timestamp: ev.Timestamp.Time, Received: received,
-		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
-		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
-		Environment: ev.Environment, Transaction: ev.Transaction, UserKey: ne.UserKey,
-		Body: ne.JSON, Attachments: atts,
-	}
-	if ev.Metadata != nil {
-		rec.Metadata, _ = json.Marshal(ev.Metadata)
-	}
-	if len(ev.Tags) > 0 {
-		rec.Tags = make([][2]string, len(ev.Tags))
-		for i, t := range ev.Tags {
-			rec.Tags[i] = [2]string{t.Key, t.Value}
-		}
-	}
-	return rec
 }
 
 // addFeedback stores a user_report item ({event_id, name, email,

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/snag-dev/snag/api"
 )
 
 // EventRecord is one normalized event as ingest hands it to the store.
@@ -179,4 +181,29 @@ type TagKey struct {
 	TotalValues  int64
 	UniqueValues int64
 	TopValues    []TagValue
+}
+
+// NewEventRecord is what the store keeps of a normalized event (its JSON
+// is body; userKey identifies its user for distinct-user counts), grouped
+// under hashes, in project, received at received. Ingest, the seeding
+// tools and tests all build records this way.
+func NewEventRecord(project int64, received time.Time, ev *api.Event, userKey string, body []byte, hashes []string) *EventRecord {
+	rec := &EventRecord{
+		ProjectID: project, EventID: ev.EventID, Hashes: hashes,
+		Timestamp: ev.Timestamp.Time, Received: received,
+		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
+		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
+		Environment: ev.Environment, Transaction: ev.Transaction, UserKey: userKey,
+		Body: body,
+	}
+	if ev.Metadata != nil {
+		rec.Metadata, _ = json.Marshal(ev.Metadata)
+	}
+	if len(ev.Tags) > 0 {
+		rec.Tags = make([][2]string, len(ev.Tags))
+		for i, t := range ev.Tags {
+			rec.Tags[i] = [2]string{t.Key, t.Value}
+		}
+	}
+	return rec
 }

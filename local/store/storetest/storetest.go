@@ -6,7 +6,6 @@ package storetest
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,22 +59,7 @@ func Submit(tb testing.TB, st *store.Store, received time.Time, payload string) 
 	if err != nil {
 		tb.Fatalf("normalizing the event: %v", err)
 	}
-	ev := ne.Event
-	rec := &store.EventRecord{
-		ProjectID: store.DefaultProjectID, EventID: ev.EventID,
-		Hashes:    grouping.Hashes(ev, grouping.Options{}),
-		Timestamp: ev.Timestamp.Time, Received: received,
-		Level: ev.Level, Title: ev.Title, Culprit: ev.Culprit, Type: ev.Type,
-		Message: ev.Message(), Platform: ev.Platform, Release: ev.Release, Dist: ev.Dist,
-		Environment: ev.Environment, Transaction: ev.Transaction, UserKey: ne.UserKey,
-		Body: ne.JSON,
-	}
-	if ev.Metadata != nil {
-		rec.Metadata, _ = json.Marshal(ev.Metadata)
-	}
-	for _, t := range ev.Tags {
-		rec.Tags = append(rec.Tags, [2]string{t.Key, t.Value})
-	}
+	rec := store.NewEventRecord(store.DefaultProjectID, received, ne.Event, ne.UserKey, ne.JSON, grouping.Hashes(ne.Event, grouping.Options{}))
 	res, err := st.Submit(context.Background(), rec)
 	if err != nil {
 		tb.Fatalf("submitting the event: %v", err)
