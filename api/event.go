@@ -225,6 +225,26 @@ type DebugImage struct {
 	Other map[string]json.RawMessage `json:"-"`
 }
 
+// SourcemapDebugIDs maps each minified file's URL to its debug ID
+// (lower-cased), from the images of type sourcemap (or untyped); nil, which
+// reads as empty, when there are none, so events without debug IDs cost no
+// allocation at ingest.
+func (m *DebugMeta) SourcemapDebugIDs() map[string]string {
+	if m == nil {
+		return nil
+	}
+	var out map[string]string
+	for _, img := range m.Images {
+		if (img.Type == "" || img.Type == "sourcemap") && img.CodeFile != "" && img.DebugID != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[img.CodeFile] = strings.ToLower(img.DebugID)
+		}
+	}
+	return out
+}
+
 // EventMetadata is what Sentry derives for the issue list (see
 // local/ingest). Error events carry Type (unless the exception is
 // synthetic), Value, Filename and Function; default events carry Title.

@@ -88,6 +88,7 @@ const (
 	EntryMessage     = "message"
 	EntryBreadcrumbs = "breadcrumbs"
 	EntryRequest     = "request"
+	EntryDebugMeta   = "debugmeta"
 )
 
 // Tag returns the value of tag key, or "".
@@ -203,6 +204,37 @@ func (e *IssueEvent) Exceptions() ([]EventException, error) {
 		return nil, err
 	}
 	return ex.Values, nil
+}
+
+// EventBreadcrumb is one breadcrumb of an event's breadcrumbs entry.
+type EventBreadcrumb struct {
+	Timestamp Timestamp       `json:"timestamp"`
+	Type      string          `json:"type"`
+	Category  string          `json:"category"`
+	Level     string          `json:"level"`
+	Message   string          `json:"message"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Breadcrumbs returns the breadcrumbs entry's values, oldest first, or nil.
+func (e *IssueEvent) Breadcrumbs() ([]EventBreadcrumb, error) {
+	var b struct {
+		Values []EventBreadcrumb `json:"values"`
+	}
+	if _, err := e.DecodeEntry(EntryBreadcrumbs, &b); err != nil {
+		return nil, err
+	}
+	return b.Values, nil
+}
+
+// SourcemapDebugIDs maps each minified file's URL to its debug ID, from the
+// debugmeta entry (see DebugMeta.SourcemapDebugIDs).
+func (e *IssueEvent) SourcemapDebugIDs() (map[string]string, error) {
+	var meta DebugMeta
+	if _, err := e.DecodeEntry(EntryDebugMeta, &meta); err != nil {
+		return nil, err
+	}
+	return meta.SourcemapDebugIDs(), nil
 }
 
 // MainException is the exception that ended the chain (the last value), or

@@ -309,12 +309,12 @@ func (r *detailRenderer) exception(ex *api.EventException) {
 			continue
 		}
 		flush()
-		r.frame(f, i == len(frames)-1)
+		r.frame(f)
 	}
 	flush()
 }
 
-func (r *detailRenderer) frame(f *api.EventFrame, crashed bool) {
+func (r *detailRenderer) frame(f *api.EventFrame) {
 	st := r.st
 	loc := orDefault(f.Filename, f.AbsPath)
 	if loc == "" {
@@ -349,7 +349,6 @@ func (r *detailRenderer) frame(f *api.EventFrame, crashed bool) {
 		}
 		r.line("      " + st.LineNo.Render(num+" │ ") + st.Context.Render(code))
 	}
-	_ = crashed
 }
 
 // breadcrumbsShown is how many of the last breadcrumbs the view lists.
@@ -357,21 +356,11 @@ const breadcrumbsShown = 30
 
 func (r *detailRenderer) breadcrumbs(ev *api.IssueEvent) {
 	st := r.st
-	var data struct {
-		Values []struct {
-			Timestamp api.Timestamp   `json:"timestamp"`
-			Type      string          `json:"type"`
-			Category  string          `json:"category"`
-			Level     string          `json:"level"`
-			Message   string          `json:"message"`
-			Data      json.RawMessage `json:"data"`
-		} `json:"values"`
-	}
-	if ok, err := ev.DecodeEntry(api.EntryBreadcrumbs, &data); err != nil || !ok || len(data.Values) == 0 {
+	vals, err := ev.Breadcrumbs()
+	if err != nil || len(vals) == 0 {
 		return
 	}
 	r.heading("Breadcrumbs")
-	vals := data.Values
 	if n := len(vals) - breadcrumbsShown; n > 0 {
 		r.line("  " + st.Label.Render(fmt.Sprintf("(%s not shown)", plural(int64(n), "earlier breadcrumb"))))
 		vals = vals[n:]

@@ -360,21 +360,11 @@ func (r *viewRenderer) frame(f *api.EventFrame) {
 const breadcrumbsShown = 20
 
 func (r *viewRenderer) breadcrumbs(ev *api.IssueEvent) error {
-	var data struct {
-		Values []struct {
-			Timestamp api.Timestamp   `json:"timestamp"`
-			Type      string          `json:"type"`
-			Category  string          `json:"category"`
-			Level     string          `json:"level"`
-			Message   string          `json:"message"`
-			Data      json.RawMessage `json:"data"`
-		} `json:"values"`
-	}
-	if ok, err := ev.DecodeEntry(api.EntryBreadcrumbs, &data); err != nil || !ok || len(data.Values) == 0 {
+	vals, err := ev.Breadcrumbs()
+	if err != nil || len(vals) == 0 {
 		return err
 	}
 	r.heading("Breadcrumbs")
-	vals := data.Values
 	if n := len(vals) - breadcrumbsShown; n > 0 {
 		r.printf("  %s\n", r.cs.Gray(fmt.Sprintf("(%s not shown)", plural(n, "earlier breadcrumb"))))
 		vals = vals[n:]
@@ -484,17 +474,9 @@ func unminifyEvent(ev *api.IssueEvent, dirs []string) error {
 	}
 	u := &sourcemaps.Unminifier{Dirs: d, Context: 5}
 	defer u.Close()
-	debugIDs := map[string]string{}
-	var meta struct {
-		Images []struct {
-			CodeFile string `json:"code_file"`
-			DebugID  string `json:"debug_id"`
-		} `json:"images"`
-	}
-	if _, err := ev.DecodeEntry("debugmeta", &meta); err == nil {
-		for _, img := range meta.Images {
-			debugIDs[img.CodeFile] = strings.ToLower(img.DebugID)
-		}
+	debugIDs, err := ev.SourcemapDebugIDs()
+	if err != nil {
+		debugIDs = nil // a damaged debugmeta entry: map by URL only
 	}
 	for i, en := range ev.Entries {
 		if en.Type != api.EntryException {

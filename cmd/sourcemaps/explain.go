@@ -169,21 +169,9 @@ func runExplain(ctx context.Context, opts *ExplainOptions) error {
 // (as engines print them), and for each how it was stored ("" when it was
 // not unminified).
 func jsFrames(ev *api.IssueEvent) ([]sourcemaps.FrameRef, []string, error) {
-	debugIDs := map[string]string{}
-	var meta struct {
-		Images []struct {
-			Type     string `json:"type"`
-			CodeFile string `json:"code_file"`
-			DebugID  string `json:"debug_id"`
-		} `json:"images"`
-	}
-	if _, err := ev.DecodeEntry("debugmeta", &meta); err != nil {
+	debugIDs, err := ev.SourcemapDebugIDs()
+	if err != nil {
 		return nil, nil, err
-	}
-	for _, img := range meta.Images {
-		if (img.Type == "" || img.Type == "sourcemap") && img.CodeFile != "" && img.DebugID != "" {
-			debugIDs[img.CodeFile] = strings.ToLower(img.DebugID)
-		}
 	}
 	exs, err := ev.Exceptions()
 	if err != nil {

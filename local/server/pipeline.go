@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/snag-dev/snag/api"
@@ -175,14 +174,7 @@ func UnminifyEvent(u *sourcemaps.Unminifier, ev *api.Event) bool {
 	if !isJavaScript(ev.Platform) {
 		return false
 	}
-	debugIDs := map[string]string{}
-	if ev.DebugMeta != nil {
-		for _, img := range ev.DebugMeta.Images {
-			if (img.Type == "" || img.Type == "sourcemap") && img.CodeFile != "" && img.DebugID != "" {
-				debugIDs[img.CodeFile] = strings.ToLower(img.DebugID)
-			}
-		}
-	}
+	debugIDs := ev.DebugMeta.SourcemapDebugIDs()
 	changed := false
 	mapStack := func(st **api.Stacktrace, raw **api.Stacktrace) {
 		if *st == nil || len((*st).Frames) == 0 || *raw != nil {

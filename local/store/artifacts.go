@@ -108,11 +108,16 @@ func (s *Store) LookupArtifacts(ctx context.Context, q ArtifactQuery) ([]Artifac
 		where = append(where, "x.type = ?")
 		args = append(args, q.Type)
 	}
+	return s.artifactRefs(ctx, "look up artifacts", strings.Join(where, " AND ")+` ORDER BY b.created DESC, b.id DESC`, args...)
+}
+
+// artifactRefs reads index rows with their bundles: cond is what follows
+// WHERE (the condition, ordering and limit).
+func (s *Store) artifactRefs(ctx context.Context, what, cond string, args ...any) ([]ArtifactRef, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT b.id, b.bundle_id, b.created, x.debug_id, x.url, x.release, x.dist, x.type
-		FROM artifact_index x JOIN artifact_bundles b ON b.id = x.bundle
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY b.created DESC, b.id DESC`, args...)
+		FROM artifact_index x JOIN artifact_bundles b ON b.id = x.bundle WHERE `+cond, args...)
 	if err != nil {
-		return nil, wrap("look up artifacts", err)
+		return nil, wrap(what, err)
 	}
 	defer rows.Close()
 	var out []ArtifactRef
@@ -120,12 +125,12 @@ func (s *Store) LookupArtifacts(ctx context.Context, q ArtifactQuery) ([]Artifac
 		var r ArtifactRef
 		var created int64
 		if err := rows.Scan(&r.Bundle, &r.BundleID, &created, &r.DebugID, &r.URL, &r.Release, &r.Dist, &r.Type); err != nil {
-			return nil, wrap("look up artifacts", err)
+			return nil, wrap(what, err)
 		}
 		r.Created = fromMS(created)
 		out = append(out, r)
 	}
-	return out, wrap("look up artifacts", rows.Err())
+	return out, wrap(what, rows.Err())
 }
 
 // ArtifactBundleData returns a stored bundle's bytes.
