@@ -38,7 +38,7 @@ import (
 )
 
 func main() {
-	size := flag.String("size", "5k", "event size: 5k or 50k")
+	size := flag.String("size", "5k", "mean event size in KB: 5k, 50k, …")
 	conns := flag.Int("c", 50, "concurrent connections")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	null := flag.Bool("null", true, "also measure the loopback ceiling against a server that stores nothing")
@@ -53,10 +53,11 @@ func main() {
 		runNullServer(*nullServe)
 		return
 	}
-	target := 5 << 10
-	if *size == "50k" {
-		target = 50 << 10
+	kb, err := strconv.Atoi(strings.TrimSuffix(strings.ToLower(*size), "k"))
+	if err != nil || kb < 1 {
+		check(fmt.Errorf("-size %q: want a size in KB such as 5k or 50k", *size))
 	}
+	target := kb << 10
 
 	tmp, err := os.MkdirTemp("", "snag-ingest-")
 	check(err)
@@ -197,7 +198,8 @@ func load(url string, bodies [][]byte, conns int, d time.Duration) result {
 	return res
 }
 
-// generate builds n gzip envelopes of error events of about target bytes.
+// generate builds n gzip envelopes of error events of about target bytes
+// each and reports the mean size of the event JSON.
 func generate(n, target int) ([][]byte, int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	out := make([][]byte, n)
@@ -207,7 +209,7 @@ func generate(n, target int) ([][]byte, int) {
 	for i := range out {
 		ev := event(rng, i, target)
 		b, _ := json.Marshal(ev)
-		raw = len(b)
+		raw += len(b)
 		buf.Reset()
 		zw.Reset(&buf)
 		fmt.Fprintf(zw, `{"event_id":%q,"sent_at":%q}`+"\n"+`{"type":"event","length":%d}`+"\n", ev["event_id"], time.Now().UTC().Format(time.RFC3339), len(b))
@@ -216,31 +218,43 @@ func generate(n, target int) ([][]byte, int) {
 		zw.Close()
 		out[i] = bytes.Clone(buf.Bytes())
 	}
-	return out, raw
+	return out, raw / n
 }
 
 var words = strings.Fields("cart checkout price total user session token render fetch parse update state item order payment retry queue worker cache index route handler request response")
 
+// event builds one error event shaped like what the SDKs send (compare
+// ../shared/fixtures/envelopes): browser JavaScript frames carry filename,
+// function, in_app, lineno and colno; Python frames carry module, paths
+// and, when the size allows it (50 KB), source context, as sentry-python
+// sends by default. Breadcrumbs bring the event to about target bytes;
+// the mean over a run lands within a few percent of it.
 func event(rng *rand.Rand, i, target int) map[string]any {
 	errKind := rng.IntN(100) // ~100 distinct errors
 	python := errKind%3 == 0
+	withContext := target > 10<<10
 	nframes := 20 + rng.IntN(21)
 	frames := make([]map[string]any, nframes)
 	for f := range frames {
-		w2 := words[(errKind*7+f)%len(words)]
+		w1, w2 := words[f%len(words)], words[(errKind*7+f)%len(words)]
 		fn := words[(errKind+f)%len(words)] + strings.ToUpper(w2[:1]) + w2[1:]
 		if python {
-			frames[f] = map[string]any{"module": "app." + words[f%len(words)], "filename": "app/" + words[f%len(words)] + ".py", "abs_path": "/srv/app/" + words[f%len(words)] + ".py",
-				"function": fn, "lineno": 10 + f*3, "in_app": f > 3, "context_line": "    result = " + fn + "(request)", "pre_context": []string{"def " + fn + "(request):", "    data = request.json()"}, "post_context": []string{"    return result"}}
+			fr := map[string]any{"module": "app." + w1, "filename": "app/" + w1 + ".py", "abs_path": "/srv/app/" + w1 + ".py",
+				"function": fn, "lineno": 10 + f*3, "in_app": f > 3}
+			if withContext {
+				fr["context_line"] = "    result = " + fn + "(request)"
+				fr["pre_context"] = []string{"", "@log_calls", "def " + fn + "(request):", "    data = request.json()", "    validate(data)"}
+				fr["post_context"] = []string{"    if result is None:", "        raise LookupError(data)", "    return result", "", ""}
+			}
+			frames[f] = fr
 		} else {
-			frames[f] = map[string]any{"filename": "https://shop.example.com/static/js/" + words[f%len(words)] + ".js", "abs_path": "https://shop.example.com/static/js/" + words[f%len(words)] + ".js",
-				"function": fn, "lineno": 1 + f, "colno": 100 + f*17, "in_app": f > 5,
-				"context_line": "const total = items.reduce((sum, it) => sum + " + fn + "(it), 0);"}
+			frames[f] = map[string]any{"filename": "https://shop.example.com/static/js/" + w1 + ".js",
+				"function": fn, "lineno": 1 + f, "colno": 100 + f*17, "in_app": f > 5}
 		}
 	}
-	platform, typ := "javascript", "TypeError"
+	platform, typ, sdk := "javascript", "TypeError", "sentry.javascript.browser"
 	if python {
-		platform, typ = "python", "ValueError"
+		platform, typ, sdk = "python", "ValueError", "sentry.python"
 	}
 	ev := map[string]any{
 		"event_id": fmt.Sprintf("%08x%024x", i, rng.Uint64()), "timestamp": float64(time.Now().Unix()), "platform": platform, "level": "error",
@@ -249,12 +263,17 @@ func event(rng *rand.Rand, i, target int) map[string]any {
 			"mechanism": map[string]any{"type": "generic", "handled": true}, "stacktrace": map[string]any{"frames": frames}}}},
 		"tags": map[string]string{"browser": "Chrome 130", "os": "Linux", "region": "eu-" + strconv.Itoa(rng.IntN(3)), "feature": words[rng.IntN(len(words))]},
 		"user": map[string]any{"id": "user-" + strconv.Itoa(rng.IntN(5000)), "ip_address": "192.0.2." + strconv.Itoa(rng.IntN(250))},
-		"sdk":  map[string]any{"name": "sentry." + platform, "version": "9.0.0"},
+		"sdk":  map[string]any{"name": sdk, "version": "9.0.0", "integrations": []string{"InboundFilters", "FunctionToString", "Breadcrumbs", "GlobalHandlers", "LinkedErrors", "Dedupe", "HttpContext"}},
+		"contexts": map[string]any{"trace": map[string]any{"trace_id": fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()), "span_id": fmt.Sprintf("%016x", rng.Uint64())},
+			"runtime": map[string]any{"name": platform, "version": "3.12.4"}},
+		"request": map[string]any{"url": "https://shop.example.com/" + words[rng.IntN(len(words))], "headers": map[string]string{"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"}},
 	}
 	// Breadcrumbs bring the event to its target size, as real ones do.
 	var crumbs []any
-	for size := approxSize(ev); size < target; size += 120 {
-		crumbs = append(crumbs, map[string]any{"timestamp": float64(time.Now().Unix()), "category": "xhr", "message": "GET /api/" + words[rng.IntN(len(words))] + "/" + strconv.Itoa(rng.IntN(1e6)), "level": "info", "data": map[string]any{"status_code": 200}})
+	for size := approxSize(ev) + len(`,"breadcrumbs":{"values":[]}`); size < target; {
+		c := map[string]any{"timestamp": float64(time.Now().Unix()), "category": "xhr", "message": "GET /api/" + words[rng.IntN(len(words))] + "/" + strconv.Itoa(rng.IntN(1e6)), "level": "info", "data": map[string]any{"status_code": 200}}
+		crumbs = append(crumbs, c)
+		size += approxSize(c) + 1
 	}
 	ev["breadcrumbs"] = map[string]any{"values": crumbs}
 	return ev
