@@ -233,7 +233,8 @@ func event(rng *rand.Rand, i, target int) map[string]any {
 	errKind := rng.IntN(100) // ~100 distinct errors
 	python := errKind%3 == 0
 	withContext := target > 10<<10
-	nframes := 20 + rng.IntN(21)
+	// One error, one code path: the same frames every time it happens.
+	nframes := 20 + errKind%21
 	frames := make([]map[string]any, nframes)
 	for f := range frames {
 		w1, w2 := words[f%len(words)], words[(errKind*7+f)%len(words)]
