@@ -2,8 +2,10 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/snag-dev/snag/api"
@@ -40,7 +42,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	if eventItem == nil && len(feedback) == 0 {
 		// Sessions, transactions, client reports, logs and attachments
 		// without their event: accepted and dropped.
-		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
+		writeID(w, ingest.NormalizeEventID(env.Header.EventID))
 		return
 	}
 	if ok, wait := s.limiter.take(project, 1); !ok {
@@ -58,7 +60,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 		}
 	}
 	if eventItem == nil {
-		writeJSON(w, http.StatusOK, idBody(ingest.NormalizeEventID(env.Header.EventID)))
+		writeID(w, ingest.NormalizeEventID(env.Header.EventID))
 		return
 	}
 
@@ -71,7 +73,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 	}
 	ev := ne.Event
 	if ev.Type == "transaction" {
-		writeJSON(w, http.StatusOK, idBody(ev.EventID))
+		writeID(w, ev.EventID)
 		return
 	}
 	if u := s.unminifierFor(r.Context(), project, ev); u != nil && UnminifyEvent(u, ev) {
@@ -92,7 +94,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, idBody(ev.EventID))
+	writeID(w, ev.EventID)
 }
 
 // addFeedback stores a user_report item ({event_id, name, email,
@@ -139,11 +141,25 @@ func (s *Server) addFeedback(r *http.Request, project int64, env *ingest.Envelop
 	return err
 }
 
-func idBody(id string) map[string]any {
+// writeID answers 200 with {"id": id}, or {} without an id, as Relay does.
+// It is every accepted event's answer, so it skips the JSON encoder for ids
+// that need no escaping, which every normalized one (32 hex digits) is.
+func writeID(w http.ResponseWriter, id string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
 	if id == "" {
-		return map[string]any{}
+		_, _ = io.WriteString(w, "{}\n")
+		return
 	}
-	return map[string]any{"id": id}
+	if strings.ContainsFunc(id, func(r rune) bool { return r < ' ' || r == '"' || r == '\\' || r > '~' }) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
+		return
+	}
+	b := make([]byte, 0, len(id)+10)
+	b = append(b, `{"id":"`...)
+	b = append(b, id...)
+	b = append(b, "\"}\n"...)
+	_, _ = w.Write(b)
 }
 
 func orDefault(s, d string) string {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -17,10 +18,29 @@ import (
 
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
-// compressBody encodes a body for the events table.
+// compressBody encodes a body for the events table. It encodes into a
+// pooled buffer and returns an exact-size copy: a fresh worst-case buffer
+// cost as much as the encoding (it has to be zeroed), and the result waits
+// in the backlog until its digest, holding its capacity, which is about five
+// times its length for an event.
 func compressBody(b []byte) []byte {
-	return s2.Encode(make([]byte, s2.MaxEncodedLen(len(b))), b)
+	n := s2.MaxEncodedLen(len(b))
+	if n < 0 || n > maxPooledEncode {
+		return s2.Encode(nil, b)
+	}
+	bp := encodeBufs.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, n)
+	}
+	out := bytes.Clone(s2.Encode((*bp)[:n], b))
+	encodeBufs.Put(bp)
+	return out
 }
+
+// maxPooledEncode keeps a rare huge body from pinning a pooled buffer.
+const maxPooledEncode = 256 << 10
+
+var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // decompressBody decodes a stored body of size bytes.
 func (s *Store) decompressBody(b []byte, size int) ([]byte, error) {
