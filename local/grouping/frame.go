@@ -333,8 +333,12 @@ func (g *grouper) frameComp(s *frameState, prev *api.Frame) *Component {
 				base, hint = nb, "cleaned javassist parts"
 			}
 		}
+		// A filename ending in a separator ("https://example.com/", an
+		// inline script of the site's root page) has an empty basename:
+		// Sentry's component is then empty, which never contributes nor
+		// prints, as a nil one here.
 		filename = g.leaf("filename", base)
-		if hint != "" {
+		if hint != "" && filename != nil {
 			filename.set(!off, hint)
 		}
 	}
