@@ -279,6 +279,10 @@ func (g *grouper) recycle() {
 	clear(g.hashes)
 	g.stacks, g.hashes = g.stacks[:0], g.hashes[:0]
 	g.ev, g.rules = nil, g.rules[:0]
+	// Drop the event's frames and strings from the scratch.
+	clear(g.fs[:cap(g.fs)])
+	clear(g.mfs[:cap(g.mfs)])
+	g.bools = g.bools[:0]
 }
 
 // compList turns components into values, leaving out nil and empty ones

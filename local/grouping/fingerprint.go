@@ -320,12 +320,7 @@ func (g *grouper) allStacks() []stackResult {
 	add := func(st *api.Stacktrace, exc *excData) {
 		if st != nil && len(st.Frames) > 0 && !seen[st] {
 			seen[st] = true
-			fs, _ := g.resolveInApp(st, exc)
-			in := make([]bool, len(fs))
-			for i := range fs {
-				in[i] = fs[i].inApp
-			}
-			g.stacks = append(g.stacks, stackResult{st: st, inApp: in})
+			g.stacks = append(g.stacks, stackResult{st: st, inApp: g.inAppOf(g.resolveInApp(st, exc))})
 		}
 	}
 	excs := g.ev.Exceptions()

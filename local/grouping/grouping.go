@@ -108,6 +108,16 @@ type grouper struct {
 	vals  []any
 	buf   []byte
 
+	// Scratch of resolveInApp, reused from one stack trace (and, pooled,
+	// one event) to the next; bools holds the event's in_app decisions.
+	fs    []frameState
+	mfs   []matchFrame
+	hits  []frameHits
+	cand  []uint64
+	offs  []int
+	lbuf  []byte
+	bools []bool
+
 	// Slabs handed out for this event, and kept from earlier ones when the
 	// grouper is pooled (component.go).
 	usedComps, spareComps [][]Component
