@@ -1,6 +1,7 @@
 package grouping
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/snag-dev/snag/api"
@@ -43,6 +44,37 @@ func FuzzRules(f *testing.F) {
 		_, _ = FingerprintRulesFromJSON([]byte(text))
 		if r := Compute(ev, opts); len(r.Hashes) == 0 {
 			t.Fatalf("no hashes for %q", text)
+		}
+	})
+}
+
+// FuzzGlob: a compiled glob (literal, prefix, suffix and contains patterns
+// are matched with strings functions) must agree with the general matcher
+// on the pattern as written. Backslash escapes are left out: only the
+// general matcher reads them.
+func FuzzGlob(f *testing.F) {
+	for _, s := range []struct {
+		pat, s string
+		path   bool
+	}{
+		{"unpkg/**", "unpkg/x/y", false},
+		{"**/node_modules/**", "/a/node_modules/b", true},
+		{"**foo**", "xfooy", false},
+		{"a**b", "a/x/b", false},
+		{"***", "", true},
+		{"*.js", "a/b.js", true},
+		{"[a**-z]x", "*x", false},
+		{"ChunkLoadError*", "ChunkLoadError: x", false},
+	} {
+		f.Add(s.pat, s.s, s.path)
+	}
+	f.Fuzz(func(t *testing.T, pat, s string, path bool) {
+		if len(pat) > 64 || len(s) > 256 || strings.Contains(pat, `\`) {
+			return
+		}
+		g := compileGlob(pat, path)
+		if got, want := g.match(s), globMatch(pat, s, path); got != want {
+			t.Fatalf("glob %q (path %v, kind %d) on %q = %v, the general matcher says %v", pat, path, g.kind, s, got, want)
 		}
 	})
 }
