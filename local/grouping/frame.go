@@ -517,7 +517,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		if strings.HasPrefix(fn, "block ") {
 			c.Values[0], c.Hint = "block", "ruby block"
 		} else if nf := stripErbSuffix(fn); nf != fn {
-			c.Values[0], c.Hint = nf, "removed generated erb template suffix"
+			c.Values[0], c.Hint = g.str(nf), "removed generated erb template suffix"
 		}
 	case platform == "php":
 		if strings.HasPrefix(fn, "[Anonymous") || strings.HasPrefix(fn, "class@anonymous\x00") {
@@ -525,7 +525,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		}
 		if strings.HasPrefix(fn, "class@anonymous") {
 			if i := strings.LastIndex(fn, "::"); i >= 0 {
-				c.Values[0] = fn[i+2:]
+				c.Values[0] = g.str(fn[i+2:])
 				if c.Hint == "" {
 					c.Hint = "anonymous class method"
 				}
@@ -541,7 +541,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		}
 	case s.family == famJS:
 		if i := strings.LastIndexByte(fn, '.'); i >= 0 {
-			c.Values[0], c.Hint = fn[i+1:], "trimmed javascript function"
+			c.Values[0], c.Hint = g.str(fn[i+1:]), "trimmed javascript function"
 		}
 		if sourcemapAndContext {
 			c.set(false, "ignored because sourcemap used and context line available")

@@ -107,6 +107,10 @@ type grouper struct {
 	comps []Component
 	vals  []any
 	buf   []byte
+	// pooled: the trees are only hashed (Hashes); strs holds their leaf
+	// values (str).
+	pooled bool
+	strs   []string
 
 	// Scratch of resolveInApp, reused from one stack trace (and, pooled,
 	// one event) to the next; bools holds the event's in_app decisions.
@@ -129,7 +133,7 @@ func Compute(ev *api.Event, opts Options) Result {
 	return compute(&grouper{}, ev, opts)
 }
 
-var grouperPool = sync.Pool{New: func() any { return &grouper{} }}
+var grouperPool = sync.Pool{New: func() any { return &grouper{pooled: true} }}
 
 // Hashes is Compute(ev, opts).Hashes, for ingest: the component trees it
 // builds to get there are thrown away, so their memory is reused from one
