@@ -309,6 +309,8 @@ func (g *grouper) recycle() {
 	g.stacks, g.hashes = g.stacks[:0], g.hashes[:0]
 	clear(g.strs)
 	g.strs = g.strs[:0]
+	clear(g.excLower)
+	g.lowered, g.excLower, g.msgLower = false, g.excLower[:0], ""
 	g.ev, g.rules = nil, g.rules[:0]
 	// Drop the event's frames and strings from the scratch.
 	clear(g.fs[:cap(g.fs)])

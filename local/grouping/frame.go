@@ -316,9 +316,9 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 			}
 			if c.Contributes != flag {
 				if flag {
-					c.set(true, "un-ignored by stack trace rule ("+s.grpRule.text+")")
+					c.set(true, s.grpRule.hintUnignored)
 				} else {
-					c.set(false, "ignored by stack trace rule ("+s.grpRule.text+")")
+					c.set(false, s.grpRule.hintIgnored)
 				}
 			}
 		}
@@ -329,12 +329,11 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 		if s.appRule == nil {
 			continue
 		}
-		what := "out of app"
-		if s.inApp {
-			what = "in-app"
-		}
 		if c := appFrames[i].(*Component); c.Hint == "" || c.Hint == "non app frame" {
-			c.Hint = "marked " + what + " by stack trace rule (" + s.appRule.text + ")"
+			c.Hint = s.appRule.hintOutOfApp
+			if s.inApp {
+				c.Hint = s.appRule.hintInApp
+			}
 		}
 	}
 	if n == 0 {

@@ -112,6 +112,11 @@ type grouper struct {
 	pooled bool
 	strs   []string
 
+	// Lowercased exception values and message (lowerText).
+	lowered  bool
+	excLower []string
+	msgLower string
+
 	// Scratch of resolveInApp, reused from one stack trace (and, pooled,
 	// one event) to the next; bools holds the event's in_app decisions.
 	fs    []frameState

@@ -67,6 +67,9 @@ type stRule struct {
 	actions  []stAction
 	modifies bool // has app or category actions
 	groups   bool // has group actions
+
+	// The hints of the frames it changes, made once.
+	hintUnignored, hintIgnored, hintInApp, hintOutOfApp string
 }
 
 type matchKey uint8
@@ -527,6 +530,10 @@ func parseStRule(line string) (*stRule, error) {
 		}
 	}
 	r.text = strings.Join(toks, " ")
+	r.hintUnignored = "un-ignored by stack trace rule (" + r.text + ")"
+	r.hintIgnored = "ignored by stack trace rule (" + r.text + ")"
+	r.hintInApp = "marked in-app by stack trace rule (" + r.text + ")"
+	r.hintOutOfApp = "marked out of app by stack trace rule (" + r.text + ")"
 	return r, nil
 }
 
