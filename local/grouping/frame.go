@@ -615,23 +615,31 @@ func collapseSpaces(s string) string {
 	for end > start && s[end-1] < utf8.RuneSelf && isPySpace(s[end-1]) {
 		end--
 	}
-	for i := start; i < end; i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-		if isPySpace(c) && (c != ' ' || s[i+1] == ' ' || (s[i+1] < utf8.RuneSelf && isPySpace(s[i+1]))) {
+	// Already collapsed (the usual case) when ASCII with single spaces.
+	for i := start; i < end && ascii && clean; i++ {
+		switch spaceClass[s[i]] {
+		case spNone:
+		case spSpace:
+			// s[end-1] is no space: s[i+1] exists.
+			clean = spaceClass[s[i+1]]&(spSpace|spOther) == 0
+		case spOther:
 			clean = false
+		default:
+			ascii = false
 		}
 	}
 	if ascii && clean {
 		return s[start:end]
 	}
+	return joinWords(s[start:end])
+}
+
+// joinWords is collapseSpaces without its shortcut.
+func joinWords(s string) string {
 	var b strings.Builder
-	b.Grow(end - start)
+	b.Grow(len(s))
 	inWord := false
-	for _, r := range s[start:end] {
+	for _, r := range s {
 		if isPySpaceRune(r) {
 			inWord = false
 			continue
@@ -644,6 +652,28 @@ func collapseSpaces(s string) string {
 	}
 	return b.String()
 }
+
+// Byte classes for collapseSpaces.
+const (
+	spNone   = 0
+	spSpace  = 1 // ' '
+	spOther  = 2 // other whitespace
+	spNonASC = 4
+)
+
+var spaceClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = spNonASC
+		case c == ' ':
+			t[c] = spSpace
+		case isPySpace(byte(c)):
+			t[c] = spOther
+		}
+	}
+	return t
+}()
 
 func isPySpace(c byte) bool {
 	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)

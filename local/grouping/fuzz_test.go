@@ -78,3 +78,16 @@ func FuzzGlob(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCollapseSpaces: collapseSpaces' shortcut for lines that need no
+// change must give what joining the words gives.
+func FuzzCollapseSpaces(f *testing.F) {
+	for _, s := range []string{"", "  a  b ", "x = 1", "a\tb", "a \x1cb", "\u00a0x y\u3000", "é  ü", "\xff a", "a ", " "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpaces(s), joinWords(s); got != want {
+			t.Fatalf("collapseSpaces(%q) = %q, joined words %q", s, got, want)
+		}
+	})
+}

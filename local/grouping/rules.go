@@ -357,6 +357,35 @@ func (rs *StackTraceRules) pathHits(path string) uint64 {
 	if foldPath[path[0]] != '/' {
 		check(path)
 	}
+	if strings.IndexByte(path, '\\') < 0 {
+		// The usual path: find the separators and "://" with the
+		// strings functions.
+		for rest := path; ; {
+			i := strings.IndexByte(rest, '/')
+			if i < 0 {
+				break
+			}
+			rest = rest[i+1:]
+			check(rest)
+		}
+		if len(rs.schemeLits) == 0 {
+			return hits
+		}
+		for off := 0; ; {
+			i := strings.Index(path[off:], "://")
+			if i < 0 {
+				break
+			}
+			i += off
+			for _, k := range rs.schemeLits {
+				if pl := &rs.pathLits[k]; i >= pl.anchor && hasPrefixFold(path[i-pl.anchor:], pl.lit) {
+					hits |= 1 << k
+				}
+			}
+			off = i + 1
+		}
+		return hits
+	}
 	for i := 0; i < len(path); i++ {
 		switch path[i] {
 		case '/', '\\':
@@ -405,6 +434,9 @@ func hasPrefixFold(s, lit string) bool {
 // hasSchemeFold is strings.Contains(lowerPath(s), "://") for an ASCII (or
 // lowered) s.
 func hasSchemeFold(s string) bool {
+	if strings.IndexByte(s, '\\') < 0 {
+		return strings.Contains(s, "://")
+	}
 	for i := 0; i+2 < len(s); i++ {
 		if s[i] == ':' && foldPath[s[i+1]] == '/' && foldPath[s[i+2]] == '/' {
 			return true
@@ -414,6 +446,15 @@ func hasSchemeFold(s string) bool {
 }
 
 func isASCII(s string) bool {
+	// Eight bytes at a time: paths are long enough for it to matter.
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
