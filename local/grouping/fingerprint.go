@@ -351,7 +351,7 @@ func (g *grouper) allStacks() []stackResult {
 	}
 	excs := g.ev.Exceptions()
 	for i := range excs {
-		add(excs[i].Stacktrace, exceptionData(&excs[i]))
+		add(excs[i].Stacktrace, g.exceptionData(&excs[i]))
 	}
 	add(g.ev.Stacktrace, nil)
 	if g.ev.Threads != nil {

@@ -72,7 +72,7 @@ func naiveResolve(g *grouper, st *api.Stacktrace, exc *excData) (inApp []bool, a
 		case keyErrorType:
 			ok = exc != nil && m.glob.match(exc.typ)
 		case keyErrorValue:
-			ok = exc != nil && m.glob.match(exc.valueLower)
+			ok = exc != nil && m.glob.match(strings.ToLower(exc.value))
 		case keyMechanism:
 			ok = exc != nil && m.glob.match(exc.mechanism)
 		}
@@ -168,7 +168,7 @@ func FuzzRuleIndex(f *testing.F) {
 			frames = append(frames, fr)
 		}
 		st := &api.Stacktrace{Frames: frames}
-		exc := &excData{typ: "KeyError", value: path, valueLower: strings.ToLower(path), mechanism: "onerror"}
+		exc := &excData{typ: "KeyError", value: path, mechanism: "onerror"}
 		g := &grouper{platform: platform, rules: []*StackTraceRules{builtinRules, rs}}
 		if g.platform == "" {
 			g.platform = "other"

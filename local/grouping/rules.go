@@ -689,7 +689,17 @@ func (f *matchFrame) lowerPkg() string {
 // excData is what rules see of the exception a stack trace belongs to.
 type excData struct {
 	typ, value, mechanism string
-	valueLower            string
+	valueLower            string // once lowered
+	lowered               bool
+}
+
+// lowerValue is the value lowercased, made on first use (only error.value
+// matchers need it).
+func (d *excData) lowerValue() string {
+	if !d.lowered {
+		d.valueLower, d.lowered = strings.ToLower(d.value), true
+	}
+	return d.valueLower
 }
 
 func lowerPath(s string) string {
@@ -728,7 +738,7 @@ func (m *stMatcher) matches(f *matchFrame, h frameHits, exc *excData) bool {
 	case keyErrorType:
 		ok = exc != nil && m.glob.match(exc.typ)
 	case keyErrorValue:
-		ok = exc != nil && m.glob.match(exc.valueLower)
+		ok = exc != nil && m.glob.match(exc.lowerValue())
 	case keyMechanism:
 		ok = exc != nil && m.glob.match(exc.mechanism)
 	}
