@@ -311,11 +311,12 @@ func (g *grouper) recycle() {
 	g.strs = g.strs[:0]
 	clear(g.excLower)
 	g.lowered, g.excLower, g.msgLower = false, g.excLower[:0], ""
-	g.ev, g.rules = nil, g.rules[:0]
+	clear(g.rules)
+	g.ev, g.rules, g.exc = nil, g.rules[:0], excData{}
 	// Drop the event's frames and strings from the scratch.
-	clear(g.fs[:cap(g.fs)])
-	clear(g.mfs[:cap(g.mfs)])
-	g.bools = g.bools[:0]
+	clear(g.fs[:g.maxFrames])
+	clear(g.mfs[:g.maxFrames])
+	g.maxFrames, g.bools = 0, g.bools[:0]
 }
 
 // compList turns components into values, leaving out nil and empty ones

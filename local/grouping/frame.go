@@ -53,6 +53,7 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) []frameState {
 	n := len(st.Frames)
 	fs := scratch(&g.fs, n)
 	mfs := scratch(&g.mfs, n)
+	g.maxFrames = max(g.maxFrames, n)
 	for i := range st.Frames {
 		f := &st.Frames[i]
 		s := &fs[i]
@@ -445,7 +446,7 @@ func (g *grouper) frameComp(s *frameState, prev *api.Frame) *Component {
 		}
 	}
 
-	function := g.functionComp(s, js && hasSourcemap(f.Data) && contextLine != nil && contextLine.Contributes)
+	function := g.functionComp(s, js && contextLine != nil && contextLine.Contributes && hasSourcemap(f.Data))
 
 	if s.family == famNative && function != nil && function.Contributes && filename != nil && filename.Contributes {
 		filename.set(false, "native function name takes precedence")

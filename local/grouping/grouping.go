@@ -121,13 +121,14 @@ type grouper struct {
 
 	// Scratch of resolveInApp, reused from one stack trace (and, pooled,
 	// one event) to the next; bools holds the event's in_app decisions.
-	fs    []frameState
-	mfs   []matchFrame
-	hits  []frameHits
-	cand  []uint64
-	offs  []int
-	lbuf  []byte
-	bools []bool
+	fs        []frameState
+	mfs       []matchFrame
+	maxFrames int // of the event's stack traces
+	hits      []frameHits
+	cand      []uint64
+	offs      []int
+	lbuf      []byte
+	bools     []bool
 
 	// Slabs handed out for this event, and kept from earlier ones when the
 	// grouper is pooled (component.go).
