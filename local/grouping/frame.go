@@ -608,7 +608,6 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // collapseSpaces joins the whitespace-separated words of s with single
 // spaces (Python's " ".join(s.split())).
 func collapseSpaces(s string) string {
-	ascii, clean := true, true
 	start, end := 0, len(s)
 	for start < end && s[start] < utf8.RuneSelf && isPySpace(s[start]) {
 		start++
@@ -616,23 +615,51 @@ func collapseSpaces(s string) string {
 	for end > start && s[end-1] < utf8.RuneSelf && isPySpace(s[end-1]) {
 		end--
 	}
-	// Already collapsed (the usual case) when ASCII with single spaces.
-	for i := start; i < end && ascii && clean; i++ {
-		switch spaceClass[s[i]] {
-		case spNone:
-		case spSpace:
-			// s[end-1] is no space: s[i+1] exists.
-			clean = spaceClass[s[i+1]]&(spSpace|spOther) == 0
-		case spOther:
-			clean = false
-		default:
-			ascii = false
-		}
-	}
-	if ascii && clean {
+	if singleSpaced(s[start:end]) {
 		return s[start:end]
 	}
 	return joinWords(s[start:end])
+}
+
+// singleSpaced reports whether s is ASCII without whitespace but single
+// spaces, as most context lines are once trimmed: then joining its words
+// changes nothing. It reads eight bytes at a time.
+func singleSpaced(s string) bool {
+	const hi, lo7 = 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	// zeros has the high bit of each zero byte of v set.
+	zeros := func(v uint64) uint64 { return ^(((v & lo7) + lo7) | v) & hi }
+	prevSpace := false
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&hi != 0 {
+			return false
+		}
+		if zeros(w&0xe0e0e0e0e0e0e0e0) != 0 {
+			// A byte below ' ': whitespace or another control character.
+			for _, c := range []byte(s[i : i+8]) {
+				if spaceClass[c] == spOther || (c == ' ' && prevSpace) {
+					return false
+				}
+				prevSpace = c == ' '
+			}
+			continue
+		}
+		sp := zeros(w ^ 0x2020202020202020)
+		if sp&(sp<<8) != 0 || (prevSpace && sp&0x80 != 0) {
+			return false
+		}
+		prevSpace = sp>>63 != 0
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || spaceClass[c] == spOther || (c == ' ' && prevSpace) {
+			return false
+		}
+		prevSpace = c == ' '
+	}
+	return true
 }
 
 // joinWords is collapseSpaces without its shortcut.

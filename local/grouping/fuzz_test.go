@@ -82,7 +82,9 @@ func FuzzGlob(f *testing.F) {
 // FuzzCollapseSpaces: collapseSpaces' shortcut for lines that need no
 // change must give what joining the words gives.
 func FuzzCollapseSpaces(f *testing.F) {
-	for _, s := range []string{"", "  a  b ", "x = 1", "a\tb", "a \x1cb", "\u00a0x y\u3000", "é  ü", "\xff a", "a ", " "} {
+	for _, s := range []string{"", "  a  b ", "x = 1", "a\tb", "a \x1cb", "\u00a0x y\u3000", "é  ü", "\xff a", "a ", " ",
+		"      const total = items.reduce((sum, item) => sum + item.price, 0);", "abcdefg  hijklmnop", "abcdefgh ijklmno\x01pq  r",
+		"1234567 \x0b 89abcdefghij", "abcdefghijklmno p", "abcdefghijklmnop\u00e9 q"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
