@@ -35,16 +35,19 @@ func jsEvent(tb testing.TB) *api.Event {
 
 // pyEvent is a Django error: 20 frames with modules and context lines,
 // the framework's under site-packages.
-func pyEvent(tb testing.TB) *api.Event {
+func pyEvent(tb testing.TB) *api.Event { return pyEventN(tb, 20) }
+
+// pyEventN is pyEvent with n frames, the first 60% of them Django's.
+func pyEventN(tb testing.TB, n int) *api.Event {
 	var frames []string
-	for i := 0; i < 20; i++ {
+	for i := 0; i < n; i++ {
 		abs := fmt.Sprintf("/srv/app/shop/views/v%d.py", i)
 		mod := fmt.Sprintf("shop.views.v%d", i)
-		if i < 12 {
+		if i < n*3/5 {
 			abs = fmt.Sprintf("/usr/local/lib/python3.12/site-packages/django/core/handlers/h%d.py", i)
 			mod = fmt.Sprintf("django.core.handlers.h%d", i)
 		}
-		frames = append(frames, fmt.Sprintf(`{"function":"handle_%d","module":%q,"filename":"v%d.py","abs_path":%q,"lineno":%d,"in_app":%v,"context_line":"    response = self.process_request(request, *args, **kwargs)"}`, i, mod, i, abs, 10+i, i >= 12))
+		frames = append(frames, fmt.Sprintf(`{"function":"handle_%d","module":%q,"filename":"v%d.py","abs_path":%q,"lineno":%d,"in_app":%v,"context_line":"    response = self.process_request(request, *args, **kwargs)"}`, i, mod, i, abs, 10+i, i >= n*3/5))
 	}
 	raw := `{"platform":"python","exception":{"values":[{"type":"KeyError","value":"'user_1234'","module":"builtins","stacktrace":{"frames":[` +
 		strings.Join(frames, ",") + `]}}]}}`
@@ -93,6 +96,15 @@ func TestBenchEventsGroup(t *testing.T) {
 // reused between events.
 func BenchmarkHashesJS30(b *testing.B) {
 	ev := jsEvent(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		grouping.Hashes(ev, grouping.Options{})
+	}
+}
+
+// BenchmarkHashesPython30 is ingest's path for a 30-frame Python event.
+func BenchmarkHashesPython30(b *testing.B) {
+	ev := pyEventN(b, 30)
 	b.ReportAllocs()
 	for b.Loop() {
 		grouping.Hashes(ev, grouping.Options{})

@@ -42,8 +42,35 @@ func (g *grouper) leaf(id, value string) *Component {
 		return nil
 	}
 	vals := g.values(1)
-	vals[0] = value
+	vals[0] = g.str(value)
 	return g.newComp(id, vals)
+}
+
+// str is a leaf value: the string itself, or when the grouper is pooled
+// (Hashes, whose trees nobody sees) a pointer to a copy of it in a slab
+// kept between events, since turning a string into an interface
+// allocates. Whatever reads values takes both (leafString).
+func (g *grouper) str(s string) any {
+	if !g.pooled {
+		return s
+	}
+	if len(g.strs) == cap(g.strs) {
+		// Values already handed out keep pointing into the old slab.
+		g.strs = make([]string, 0, max(2*cap(g.strs), 4*slabSize))
+	}
+	g.strs = append(g.strs, s)
+	return &g.strs[len(g.strs)-1]
+}
+
+// leafString returns a leaf value's string, and false for a component.
+func leafString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case *string:
+		return *x, true
+	}
+	return "", false
 }
 
 func calcContributes(values []any) bool {
@@ -79,6 +106,8 @@ func (c *Component) appendLeaves(buf []byte) []byte {
 			buf = x.appendLeaves(buf)
 		case string:
 			buf = append(buf, x...)
+		case *string:
+			buf = append(buf, *x...)
 		}
 	}
 	return buf
@@ -93,11 +122,10 @@ func (c *Component) Leaves() []string {
 			return
 		}
 		for _, v := range c.Values {
-			switch x := v.(type) {
-			case *Component:
+			if x, ok := v.(*Component); ok {
 				walk(x)
-			case string:
-				out = append(out, x)
+			} else if s, ok := leafString(v); ok {
+				out = append(out, s)
 			}
 		}
 	}
@@ -150,7 +178,9 @@ type cachedHash struct {
 
 func md5Hex(b []byte) string {
 	sum := md5.Sum(b)
-	return hex.EncodeToString(sum[:])
+	var out [2 * md5.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // hashStrings is Sentry's hash_from_values over plain strings.
@@ -178,11 +208,10 @@ func (c *Component) appendShape(buf []byte) []byte {
 	buf = strconv.AppendQuote(buf, c.Hint)
 	buf = strconv.AppendBool(buf, c.Contributes)
 	for _, v := range c.Values {
-		switch x := v.(type) {
-		case *Component:
+		if x, ok := v.(*Component); ok {
 			buf = x.appendShape(buf)
-		case string:
-			buf = strconv.AppendQuote(buf, x)
+		} else if s, ok := leafString(v); ok {
+			buf = strconv.AppendQuote(buf, s)
 		}
 	}
 	return append(buf, ')')
@@ -278,7 +307,16 @@ func (g *grouper) recycle() {
 	clear(g.stacks)
 	clear(g.hashes)
 	g.stacks, g.hashes = g.stacks[:0], g.hashes[:0]
-	g.ev, g.rules = nil, g.rules[:0]
+	clear(g.strs)
+	g.strs = g.strs[:0]
+	clear(g.excLower)
+	g.lowered, g.excLower, g.msgLower = false, g.excLower[:0], ""
+	clear(g.rules)
+	g.ev, g.rules, g.exc = nil, g.rules[:0], excData{}
+	// Drop the event's frames and strings from the scratch.
+	clear(g.fs[:g.maxFrames])
+	clear(g.mfs[:g.maxFrames])
+	g.maxFrames, g.bools = 0, g.bools[:0]
 }
 
 // compList turns components into values, leaving out nil and empty ones

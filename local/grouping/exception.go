@@ -17,12 +17,14 @@ type pair struct {
 	app, sys *Component
 }
 
-func exceptionData(e *api.Exception) *excData {
-	d := &excData{typ: e.Type, value: e.Value, valueLower: strings.ToLower(e.Value)}
+// exceptionData is what rules see of e, in the grouper's one excData: it
+// serves the stack trace being resolved, then the next.
+func (g *grouper) exceptionData(e *api.Exception) *excData {
+	g.exc = excData{typ: e.Type, value: e.Value}
 	if e.Mechanism != nil {
-		d.mechanism = e.Mechanism.Type
+		g.exc.mechanism = e.Mechanism.Type
 	}
-	return d
+	return &g.exc
 }
 
 // singleException is Sentry's single-exception strategy:
@@ -47,7 +49,7 @@ func (g *grouper) singleException(e *api.Exception) pair {
 	var stApp, stSys *Component
 	hasStack := e.Stacktrace != nil && len(e.Stacktrace.Frames) > 0
 	if hasStack {
-		stApp, stSys = g.stackVariants(e.Stacktrace, exceptionData(e))
+		stApp, stSys = g.stackVariants(e.Stacktrace, g.exceptionData(e))
 	}
 	var normalized, hint string
 	if e.Value != "" {

@@ -260,23 +260,17 @@ func (g *grouper) matchEventLevel(m *FingerprintMatcher) bool {
 			}
 		}
 	case "value":
-		for i := range excs {
-			if m.glob.match(strings.ToLower(excs[i].Value)) {
+		for _, v := range g.lowerValues() {
+			if m.glob.match(v) {
 				return true
 			}
 		}
 	case "message":
-		if le := ev.LogEntry; le != nil {
-			msg := le.Formatted
-			if msg == "" {
-				msg = le.Message
-			}
-			if msg != "" && m.glob.match(strings.ToLower(msg)) {
-				return true
-			}
+		if msg := g.lowerMessage(); msg != "" && m.glob.match(msg) {
+			return true
 		}
-		for i := range excs {
-			if excs[i].Value != "" && m.glob.match(strings.ToLower(excs[i].Value)) {
+		for i, v := range g.lowerValues() {
+			if excs[i].Value != "" && m.glob.match(v) {
 				return true
 			}
 		}
@@ -310,6 +304,38 @@ func (g *grouper) matchEventLevel(m *FingerprintMatcher) bool {
 	return false
 }
 
+// lowerValues are the exception values lowercased, made once per event
+// (each fingerprint rule may read them).
+func (g *grouper) lowerValues() []string {
+	if !g.lowered {
+		g.lowerText()
+	}
+	return g.excLower
+}
+
+// lowerMessage is the logentry's formatted message (else its template)
+// lowercased, made once per event.
+func (g *grouper) lowerMessage() string {
+	if !g.lowered {
+		g.lowerText()
+	}
+	return g.msgLower
+}
+
+func (g *grouper) lowerText() {
+	g.lowered = true
+	for _, e := range g.ev.Exceptions() {
+		g.excLower = append(g.excLower, strings.ToLower(e.Value))
+	}
+	if le := g.ev.LogEntry; le != nil {
+		msg := le.Formatted
+		if msg == "" {
+			msg = le.Message
+		}
+		g.msgLower = strings.ToLower(msg)
+	}
+}
+
 // allStacks are the stack traces the grouper resolved, plus any it did not
 // need (threads not chosen, ...), resolved now.
 func (g *grouper) allStacks() []stackResult {
@@ -320,17 +346,12 @@ func (g *grouper) allStacks() []stackResult {
 	add := func(st *api.Stacktrace, exc *excData) {
 		if st != nil && len(st.Frames) > 0 && !seen[st] {
 			seen[st] = true
-			fs, _ := g.resolveInApp(st, exc)
-			in := make([]bool, len(fs))
-			for i := range fs {
-				in[i] = fs[i].inApp
-			}
-			g.stacks = append(g.stacks, stackResult{st: st, inApp: in})
+			g.stacks = append(g.stacks, stackResult{st: st, inApp: g.inAppOf(g.resolveInApp(st, exc))})
 		}
 	}
 	excs := g.ev.Exceptions()
 	for i := range excs {
-		add(excs[i].Stacktrace, exceptionData(&excs[i]))
+		add(excs[i].Stacktrace, g.exceptionData(&excs[i]))
 	}
 	add(g.ev.Stacktrace, nil)
 	if g.ev.Threads != nil {

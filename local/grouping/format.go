@@ -28,11 +28,10 @@ func writeTree(b *strings.Builder, c *Component, indent string) {
 	}
 	b.WriteByte('\n')
 	for _, v := range c.Values {
-		switch x := v.(type) {
-		case *Component:
+		if x, ok := v.(*Component); ok {
 			writeTree(b, x, indent+"  ")
-		case string:
-			b.WriteString(indent + "  " + quoteJSON(x) + "\n")
+		} else if s, ok := leafString(v); ok {
+			b.WriteString(indent + "  " + quoteJSON(s) + "\n")
 		}
 	}
 }

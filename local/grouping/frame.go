@@ -3,6 +3,7 @@ package grouping
 import (
 	"bytes"
 	"encoding/json"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -28,6 +29,15 @@ type stackResult struct {
 	inApp []bool
 }
 
+// inAppOf keeps the frames' in_app decisions for the rest of the event.
+func (g *grouper) inAppOf(fs []frameState) []bool {
+	start := len(g.bools)
+	for i := range fs {
+		g.bools = append(g.bools, fs[i].inApp)
+	}
+	return g.bools[start:len(g.bools):len(g.bools)]
+}
+
 func (g *grouper) framePlatform(f *api.Frame) string {
 	if f.Platform != "" {
 		return f.Platform
@@ -37,12 +47,13 @@ func (g *grouper) framePlatform(f *api.Frame) string {
 
 // resolveInApp decides in_app for each frame: the SDK's value, Sentry's JS
 // processing (native code and Node built-ins are never in-app), the
-// built-in and project stack trace rules, then false.
-func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, []matchFrame) {
+// built-in and project stack trace rules, then false. The frames it returns
+// are scratch of the grouper, valid until its next call.
+func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) []frameState {
 	n := len(st.Frames)
-	fs := make([]frameState, n)
-	mfs := make([]matchFrame, n)
-	lowered := g.lowerPaths(st)
+	fs := scratch(&g.fs, n)
+	mfs := scratch(&g.mfs, n)
+	g.maxFrames = max(g.maxFrames, n)
 	for i := range st.Frames {
 		f := &st.Frames[i]
 		s := &fs[i]
@@ -66,10 +77,8 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 			case abs == "native" || abs == "[native code]" || (s.platform == "node" && abs != "" && !nodeAppPath(abs) && !hasSourcemap(f.Data)):
 				s.inApp, set = false, true
 			case !set:
-				lp := strings.ToLower(path)
-				if (strings.HasPrefix(lp, "webpack:") && !strings.HasPrefix(f.Filename, "~/")) || strings.HasPrefix(lp, "app:") {
-					s.inApp = !strings.Contains(lp, "/node_modules/")
-					set = true
+				if inApp, ok := jsURLInApp(path, f.Filename); ok {
+					s.inApp, set = inApp, true
 				}
 			}
 		}
@@ -77,14 +86,19 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 		if function == "" {
 			function = f.RawFunction
 		}
-		mfs[i] = matchFrame{family: s.family, function: function, module: f.Module,
-			pkg: lowered[3*i], path: lowered[3*i+1], inApp: s.inApp}
-		mfs[i].scheme = strings.Contains(mfs[i].path, "://")
-		s.base = lowered[3*i+2]
+		m := &mfs[i]
+		*m = matchFrame{family: s.family, function: function, module: f.Module,
+			rawPkg: f.Package, rawPath: path, hitPath: path, inApp: s.inApp}
+		if !isASCII(path) {
+			m.hitPath = m.lowerPath()
+		}
+		m.scheme = hasSchemeFold(m.hitPath)
 	}
+	g.lowerBases(st, fs)
+	g.indexFrames(mfs)
 	// Rules that change frames (in_app, category) all apply before any rule
 	// that decides grouping, since the latter match on in_app.
-	g.eachMatch(mfs, exc, func(r *stRule) bool { return r.modifies }, func(r *stRule, a stAction, j int) {
+	g.eachMatch(mfs, exc, func(rs *StackTraceRules) []uint64 { return rs.modifying }, func(r *stRule, a stAction, j int) {
 		switch a.kind {
 		case actApp:
 			fs[j].appRule = r
@@ -95,7 +109,7 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 			}
 		}
 	})
-	g.eachMatch(mfs, exc, func(r *stRule) bool { return r.groups }, func(r *stRule, a stAction, j int) {
+	g.eachMatch(mfs, exc, func(rs *StackTraceRules) []uint64 { return rs.grouping }, func(r *stRule, a stAction, j int) {
 		if a.kind != actGroup {
 			return
 		}
@@ -104,86 +118,148 @@ func (g *grouper) resolveInApp(st *api.Stacktrace, exc *excData) ([]frameState, 
 			fs[j].group = 1
 		}
 	})
-	return fs, mfs
+	return fs
+}
+
+// scratch returns (*buf)[:n] zeroed, growing *buf if needed.
+func scratch[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	s := (*buf)[:n]
+	clear(s)
+	return s
+}
+
+// jsURLInApp is Sentry's in_app for a JavaScript frame the SDK left
+// undecided: webpack: (except ~/ files) and app: paths are in-app unless
+// under node_modules; ok is false for other paths.
+func jsURLInApp(path, filename string) (inApp, ok bool) {
+	lp := path
+	if !isASCII(path) {
+		lp = strings.ToLower(path)
+	}
+	if (hasPrefixLowerASCII(lp, "webpack:") && !strings.HasPrefix(filename, "~/")) || hasPrefixLowerASCII(lp, "app:") {
+		for i := 0; i+len("/node_modules/") <= len(lp); i++ {
+			if hasPrefixLowerASCII(lp[i:], "/node_modules/") {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	return false, false
+}
+
+// hasPrefixLowerASCII is strings.HasPrefix(strings.ToLower(s), lit) for an
+// ASCII (or lowered) s and a lowercase lit.
+func hasPrefixLowerASCII(s, lit string) bool {
+	if len(s) < len(lit) {
+		return false
+	}
+	for i := 0; i < len(lit); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lit[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerBases sets each frame's base, the lowercased basename of its
+// filename: a substring of it when already lowercase, else cut from one
+// string made for the whole stack trace.
+func (g *grouper) lowerBases(st *api.Stacktrace, fs []frameState) {
+	lower := false
+	for i := range fs {
+		b := basename(st.Frames[i].Filename)
+		fs[i].base = b
+		for j := 0; j < len(b) && !lower; j++ {
+			if c := b[j]; (c >= 'A' && c <= 'Z') || c >= utf8.RuneSelf {
+				lower = true
+			}
+		}
+	}
+	if !lower {
+		return
+	}
+	buf := g.lbuf[:0]
+	offs := scratch(&g.offs, len(fs)+1)
+	for i := range fs {
+		offs[i] = len(buf)
+		b := fs[i].base
+		if !isASCII(b) {
+			buf = append(buf, lowerPath(b)...)
+			continue
+		}
+		for j := 0; j < len(b); j++ {
+			buf = append(buf, foldPath[b[j]])
+		}
+	}
+	offs[len(fs)] = len(buf)
+	all := string(buf)
+	for i := range fs {
+		fs[i].base = all[offs[i]:offs[i+1]]
+	}
+	g.lbuf = buf
+}
+
+// indexFrames finds, per rule set and frame, the literals the frame hits
+// and the rules it can match; the union of the latter per rule set follows
+// its frames' (rule sets are laid out one after another in g.cand).
+func (g *grouper) indexFrames(mfs []matchFrame) {
+	n := len(mfs)
+	words := 0
+	for _, rs := range g.rules {
+		words += (n + 1) * rs.nw
+	}
+	hits := scratch(&g.hits, len(g.rules)*n)
+	cand := scratch(&g.cand, words)
+	for s, rs := range g.rules {
+		nw := rs.nw
+		union := cand[n*nw : (n+1)*nw]
+		for i := range mfs {
+			h := frameHits{path: rs.pathHits(mfs[i].hitPath), mod: rs.modHits(mfs[i].module)}
+			hits[s*n+i] = h
+			c := cand[i*nw : (i+1)*nw]
+			rs.candidates(c, &mfs[i], h)
+			orInto(union, c)
+		}
+		cand = cand[(n+1)*nw:]
+	}
 }
 
 // eachMatch calls fn for every frame each action of every selected rule
-// reaches, rule sets in order.
-func (g *grouper) eachMatch(mfs []matchFrame, exc *excData, selected func(*stRule) bool, fn func(r *stRule, a stAction, frame int)) {
+// reaches, rule sets in order, rules in order; a rule is only tried on the
+// frames indexFrames found it can match.
+func (g *grouper) eachMatch(mfs []matchFrame, exc *excData, selected func(*StackTraceRules) []uint64, fn func(r *stRule, a stAction, frame int)) {
 	n := len(mfs)
-	for _, rs := range g.rules {
-		for i := range mfs {
-			mfs[i].pathHits = rs.pathHits(mfs[i].path)
-			mfs[i].modHits = rs.modHits(mfs[i].module)
-		}
-		for _, r := range rs.rules {
-			if !selected(r) {
-				continue
-			}
-			for idx := 0; idx < n; idx++ {
-				if !r.matches(mfs, idx, exc) {
-					continue
-				}
-				for _, a := range r.actions {
-					lo, hi := rangeOf(a.rng, idx, n)
-					for j := lo; j < hi; j++ {
-						fn(r, a, j)
+	cand := g.cand
+	for s, rs := range g.rules {
+		nw := rs.nw
+		union, sel := cand[n*nw:(n+1)*nw], selected(rs)
+		hits := g.hits[s*n : (s+1)*n]
+		for w := 0; w < nw; w++ {
+			for todo := union[w] & sel[w]; todo != 0; todo &= todo - 1 {
+				b := bits.TrailingZeros64(todo)
+				r := rs.rules[w*64+b]
+				for idx := 0; idx < n; idx++ {
+					if cand[idx*nw+w]&(1<<b) == 0 || !r.matches(&mfs[idx], hits[idx], exc) {
+						continue
+					}
+					for _, a := range r.actions {
+						lo, hi := rangeOf(a.rng, idx, n)
+						for j := lo; j < hi; j++ {
+							fn(r, a, j)
+						}
 					}
 				}
 			}
 		}
+		cand = cand[(n+1)*nw:]
 	}
-}
-
-// lowerPaths returns, per frame, the package and the path (abs_path, else
-// filename) lowercased with '/' separators, and the lowercased basename of
-// the filename, in one allocation.
-func (g *grouper) lowerPaths(st *api.Stacktrace) []string {
-	out := make([]string, 3*len(st.Frames))
-	size, plain := 0, true
-	for i := range st.Frames {
-		f := &st.Frames[i]
-		path := f.AbsPath
-		if path == "" {
-			path = f.Filename
-		}
-		out[3*i], out[3*i+1], out[3*i+2] = f.Package, path, basename(f.Filename)
-		for _, s := range out[3*i : 3*i+3] {
-			size += len(s)
-			for j := 0; j < len(s) && plain; j++ {
-				if c := s[j]; (c >= 'A' && c <= 'Z') || c == '\\' || c >= utf8.RuneSelf {
-					plain = false
-				}
-			}
-		}
-	}
-	if plain {
-		return out
-	}
-	buf := make([]byte, 0, size)
-	offs := make([]int, len(out)+1)
-	for i, s := range out {
-		offs[i] = len(buf)
-		for j := 0; j < len(s); j++ {
-			c := s[j]
-			if c >= utf8.RuneSelf {
-				buf = append(buf, lowerPath(s[j:])...)
-				break
-			}
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			} else if c == '\\' {
-				c = '/'
-			}
-			buf = append(buf, c)
-		}
-	}
-	offs[len(out)] = len(buf)
-	all := string(buf)
-	for i := range out {
-		out[i] = all[offs[i]:offs[i+1]]
-	}
-	return out
 }
 
 // nodeAppPath is Sentry's test for Node frames that are not built-ins:
@@ -197,14 +273,10 @@ func nodeAppPath(abs string) bool {
 
 // stackVariants builds the app and system stacktrace components.
 func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Component) {
-	fs, _ := g.resolveInApp(st, exc)
+	fs := g.resolveInApp(st, exc)
 	n := len(fs)
 	g.reserve(n*6 + 8)
-	inApp := make([]bool, n)
-	for i := range fs {
-		inApp[i] = fs[i].inApp
-	}
-	g.stacks = append(g.stacks, stackResult{st: st, inApp: inApp})
+	g.stacks = append(g.stacks, stackResult{st: st, inApp: g.inAppOf(fs)})
 
 	sysFrames := g.values(n)
 	appFrames := g.values(n)
@@ -245,9 +317,9 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 			}
 			if c.Contributes != flag {
 				if flag {
-					c.set(true, "un-ignored by stack trace rule ("+s.grpRule.text+")")
+					c.set(true, s.grpRule.hintUnignored)
 				} else {
-					c.set(false, "ignored by stack trace rule ("+s.grpRule.text+")")
+					c.set(false, s.grpRule.hintIgnored)
 				}
 			}
 		}
@@ -258,12 +330,11 @@ func (g *grouper) stackVariants(st *api.Stacktrace, exc *excData) (app, sys *Com
 		if s.appRule == nil {
 			continue
 		}
-		what := "out of app"
-		if s.inApp {
-			what = "in-app"
-		}
 		if c := appFrames[i].(*Component); c.Hint == "" || c.Hint == "non app frame" {
-			c.Hint = "marked " + what + " by stack trace rule (" + s.appRule.text + ")"
+			c.Hint = s.appRule.hintOutOfApp
+			if s.inApp {
+				c.Hint = s.appRule.hintInApp
+			}
 		}
 	}
 	if n == 0 {
@@ -333,8 +404,12 @@ func (g *grouper) frameComp(s *frameState, prev *api.Frame) *Component {
 				base, hint = nb, "cleaned javassist parts"
 			}
 		}
+		// A filename ending in a separator ("https://example.com/", an
+		// inline script of the site's root page) has an empty basename:
+		// Sentry's component is then empty, which never contributes nor
+		// prints, as a nil one here.
 		filename = g.leaf("filename", base)
-		if hint != "" {
+		if hint != "" && filename != nil {
 			filename.set(!off, hint)
 		}
 	}
@@ -371,7 +446,7 @@ func (g *grouper) frameComp(s *frameState, prev *api.Frame) *Component {
 		}
 	}
 
-	function := g.functionComp(s, js && hasSourcemap(f.Data) && contextLine != nil && contextLine.Contributes)
+	function := g.functionComp(s, js && contextLine != nil && contextLine.Contributes && hasSourcemap(f.Data))
 
 	if s.family == famNative && function != nil && function.Contributes && filename != nil && filename.Contributes {
 		filename.set(false, "native function name takes precedence")
@@ -442,7 +517,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		if strings.HasPrefix(fn, "block ") {
 			c.Values[0], c.Hint = "block", "ruby block"
 		} else if nf := stripErbSuffix(fn); nf != fn {
-			c.Values[0], c.Hint = nf, "removed generated erb template suffix"
+			c.Values[0], c.Hint = g.str(nf), "removed generated erb template suffix"
 		}
 	case platform == "php":
 		if strings.HasPrefix(fn, "[Anonymous") || strings.HasPrefix(fn, "class@anonymous\x00") {
@@ -450,7 +525,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		}
 		if strings.HasPrefix(fn, "class@anonymous") {
 			if i := strings.LastIndex(fn, "::"); i >= 0 {
-				c.Values[0] = fn[i+2:]
+				c.Values[0] = g.str(fn[i+2:])
 				if c.Hint == "" {
 					c.Hint = "anonymous class method"
 				}
@@ -466,7 +541,7 @@ func (g *grouper) functionComp(s *frameState, sourcemapAndContext bool) *Compone
 		}
 	case s.family == famJS:
 		if i := strings.LastIndexByte(fn, '.'); i >= 0 {
-			c.Values[0], c.Hint = fn[i+1:], "trimmed javascript function"
+			c.Values[0], c.Hint = g.str(fn[i+1:]), "trimmed javascript function"
 		}
 		if sourcemapAndContext {
 			c.set(false, "ignored because sourcemap used and context line available")
@@ -533,7 +608,6 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // collapseSpaces joins the whitespace-separated words of s with single
 // spaces (Python's " ".join(s.split())).
 func collapseSpaces(s string) string {
-	ascii, clean := true, true
 	start, end := 0, len(s)
 	for start < end && s[start] < utf8.RuneSelf && isPySpace(s[start]) {
 		start++
@@ -541,23 +615,59 @@ func collapseSpaces(s string) string {
 	for end > start && s[end-1] < utf8.RuneSelf && isPySpace(s[end-1]) {
 		end--
 	}
-	for i := start; i < end; i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-		if isPySpace(c) && (c != ' ' || s[i+1] == ' ' || (s[i+1] < utf8.RuneSelf && isPySpace(s[i+1]))) {
-			clean = false
-		}
-	}
-	if ascii && clean {
+	if singleSpaced(s[start:end]) {
 		return s[start:end]
 	}
+	return joinWords(s[start:end])
+}
+
+// singleSpaced reports whether s is ASCII without whitespace but single
+// spaces, as most context lines are once trimmed: then joining its words
+// changes nothing. It reads eight bytes at a time.
+func singleSpaced(s string) bool {
+	const hi, lo7 = 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	// zeros has the high bit of each zero byte of v set.
+	zeros := func(v uint64) uint64 { return ^(((v & lo7) + lo7) | v) & hi }
+	prevSpace := false
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&hi != 0 {
+			return false
+		}
+		if zeros(w&0xe0e0e0e0e0e0e0e0) != 0 {
+			// A byte below ' ': whitespace or another control character.
+			for _, c := range []byte(s[i : i+8]) {
+				if spaceClass[c] == spOther || (c == ' ' && prevSpace) {
+					return false
+				}
+				prevSpace = c == ' '
+			}
+			continue
+		}
+		sp := zeros(w ^ 0x2020202020202020)
+		if sp&(sp<<8) != 0 || (prevSpace && sp&0x80 != 0) {
+			return false
+		}
+		prevSpace = sp>>63 != 0
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || spaceClass[c] == spOther || (c == ' ' && prevSpace) {
+			return false
+		}
+		prevSpace = c == ' '
+	}
+	return true
+}
+
+// joinWords is collapseSpaces without its shortcut.
+func joinWords(s string) string {
 	var b strings.Builder
-	b.Grow(end - start)
+	b.Grow(len(s))
 	inWord := false
-	for _, r := range s[start:end] {
+	for _, r := range s {
 		if isPySpaceRune(r) {
 			inWord = false
 			continue
@@ -570,6 +680,28 @@ func collapseSpaces(s string) string {
 	}
 	return b.String()
 }
+
+// Byte classes for collapseSpaces.
+const (
+	spNone   = 0
+	spSpace  = 1 // ' '
+	spOther  = 2 // other whitespace
+	spNonASC = 4
+)
+
+var spaceClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = spNonASC
+		case c == ' ':
+			t[c] = spSpace
+		case isPySpace(byte(c)):
+			t[c] = spOther
+		}
+	}
+	return t
+}()
 
 func isPySpace(c byte) bool {
 	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)

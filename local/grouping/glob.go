@@ -28,6 +28,12 @@ func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // compileGlob compiles pattern; path makes single '*' and '?' stop at '/'.
 func compileGlob(pattern string, path bool) glob {
+	if !path && strings.Contains(pattern, "**") && !strings.ContainsAny(pattern, "\\[") {
+		// Outside paths a run of '*' matches as one does: "unpkg/**" is a
+		// prefix. (Escapes and classes, where a '*' may be literal, keep
+		// the pattern as written.)
+		pattern = collapseStars(pattern)
+	}
 	g := glob{kind: globGeneric, pat: pattern, path: path}
 	star := "**"
 	if !path {
@@ -49,6 +55,18 @@ func compileGlob(pattern string, path bool) glob {
 		g.kind, g.lit = globSuffix, pattern[len(star):]
 	}
 	return g
+}
+
+// collapseStars replaces each run of '*' with one.
+func collapseStars(p string) string {
+	b := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '*' && i > 0 && p[i-1] == '*' {
+			continue
+		}
+		b = append(b, p[i])
+	}
+	return string(b)
 }
 
 func (g *glob) match(s string) bool {

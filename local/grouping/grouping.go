@@ -14,7 +14,7 @@ package grouping
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -107,6 +107,28 @@ type grouper struct {
 	comps []Component
 	vals  []any
 	buf   []byte
+	// pooled: the trees are only hashed (Hashes); strs holds their leaf
+	// values (str).
+	pooled bool
+	strs   []string
+
+	exc excData // exceptionData
+
+	// Lowercased exception values and message (lowerText).
+	lowered  bool
+	excLower []string
+	msgLower string
+
+	// Scratch of resolveInApp, reused from one stack trace (and, pooled,
+	// one event) to the next; bools holds the event's in_app decisions.
+	fs        []frameState
+	mfs       []matchFrame
+	maxFrames int // of the event's stack traces
+	hits      []frameHits
+	cand      []uint64
+	offs      []int
+	lbuf      []byte
+	bools     []bool
 
 	// Slabs handed out for this event, and kept from earlier ones when the
 	// grouper is pooled (component.go).
@@ -119,7 +141,7 @@ func Compute(ev *api.Event, opts Options) Result {
 	return compute(&grouper{}, ev, opts)
 }
 
-var grouperPool = sync.Pool{New: func() any { return &grouper{} }}
+var grouperPool = sync.Pool{New: func() any { return &grouper{pooled: true} }}
 
 // Hashes is Compute(ev, opts).Hashes, for ingest: the component trees it
 // builds to get there are thrown away, so their memory is reused from one
@@ -170,7 +192,7 @@ func compute(g *grouper, ev *api.Event, opts Options) Result {
 		fpRules = append(eventFingerprintRules(ev), fpRules...)
 	}
 
-	roots, order := g.strategies()
+	rs := g.strategies()
 
 	// Server-side fingerprint rules, then the SDK's fingerprint.
 	clientFP := ev.Fingerprint
@@ -201,14 +223,14 @@ func compute(g *grouper, ev *api.Event, opts Options) Result {
 
 	switch kind {
 	case "default":
-		for _, name := range order {
-			c := roots[name]
+		for _, name := range rs.order() {
+			c := rs.get(name)
 			add(name, &Variant{Kind: KindComponent, Hash: g.hashOf(c), Contributes: c.Contributes, Hint: c.Hint, Component: c})
 		}
 	case "custom":
 		resolved := g.resolveFingerprint(fp)
-		for _, name := range order {
-			c := roots[name]
+		for _, name := range rs.order() {
+			c := rs.get(name)
 			c.set(false, "custom fingerprint takes precedence")
 			add(name, &Variant{Kind: KindComponent, Component: c, Hint: c.Hint})
 		}
@@ -226,8 +248,8 @@ func compute(g *grouper, ev *api.Event, opts Options) Result {
 		add(name, v)
 	case "hybrid":
 		resolved := g.resolveFingerprint(fp)
-		for _, name := range order {
-			c := roots[name]
+		for _, name := range rs.order() {
+			c := rs.get(name)
 			v := &Variant{Kind: KindSaltedComponent, Component: c, Contributes: c.Contributes, Hint: c.Hint, Values: resolved}
 			if matched != nil {
 				v.MatchedRule = matched.Text()
@@ -264,19 +286,16 @@ func compute(g *grouper, ev *api.Event, opts Options) Result {
 // collectHashes orders the hashes as Sentry does: variants in creation
 // order with the system variant last, without duplicates.
 func collectHashes(res *Result) []string {
-	names := append([]string(nil), res.Order...)
-	sort.SliceStable(names, func(i, j int) bool { return names[i] != "system" && names[j] == "system" })
-	out := make([]string, 0, len(names))
-	for _, n := range names {
-		h := res.Variants[n].Hash
-		if h == "" || !res.Variants[n].Contributes {
-			continue
-		}
-		dup := false
-		for _, x := range out {
-			dup = dup || x == h
-		}
-		if !dup {
+	out := make([]string, 0, len(res.Order))
+	for _, system := range [...]bool{false, true} {
+		for _, n := range res.Order {
+			if (n == "system") != system {
+				continue
+			}
+			h := res.Variants[n].Hash
+			if h == "" || !res.Variants[n].Contributes || slices.Contains(out, h) {
+				continue
+			}
 			out = append(out, h)
 		}
 	}
@@ -295,44 +314,76 @@ func isMD5Hex(s string) bool {
 	return true
 }
 
+// Variant names of the strategies' roots, by index.
+const (
+	vApp = iota
+	vSystem
+	vDefault
+)
+
+var rootNames = [3]string{vApp: "app", vSystem: "system", vDefault: "default"}
+
+// roots are each variant's root component (nil: no such variant), and
+// the variant names in the order Sentry creates them.
+type roots struct {
+	comp   [3]*Component
+	names  [3]string
+	nnames int
+}
+
+func (r *roots) order() []string { return r.names[:r.nnames] }
+
+func (r *roots) get(name string) *Component {
+	for i, n := range rootNames {
+		if n == name {
+			return r.comp[i]
+		}
+	}
+	return nil
+}
+
 // strategies runs Sentry's strategies by priority (exception, threads,
 // stacktrace, message) and returns each variant's root component.
-func (g *grouper) strategies() (map[string]*Component, []string) {
+func (g *grouper) strategies() roots {
 	type strategy struct {
-		name string
-		pair pair
-		def  *Component
+		name  string
+		comps [3]*Component // by variant index
 	}
-	var ran []strategy
+	var ranBuf [4]strategy
+	ran := ranBuf[:0]
+	stack := func(name string, p pair) strategy {
+		return strategy{name: name, comps: [3]*Component{vApp: p.app, vSystem: p.sys}}
+	}
 	if excs := g.ev.Exceptions(); len(excs) > 0 {
-		ran = append(ran, strategy{name: "exception", pair: g.finishPair(g.chainedException(excs))})
+		ran = append(ran, stack("exception", g.finishPair(g.chainedException(excs))))
 	}
 	if t := g.ev.Threads; t != nil && len(t.Values) > 0 {
-		ran = append(ran, strategy{name: "threads", pair: g.finishPair(g.threads(t.Values))})
+		ran = append(ran, stack("threads", g.finishPair(g.threads(t.Values))))
 	}
 	if st := g.ev.Stacktrace; st != nil {
 		app, sys := g.stackVariants(st, nil)
 		if app == nil {
 			app, sys = g.newComp("stacktrace", nil), g.newComp("stacktrace", nil)
 		}
-		ran = append(ran, strategy{name: "stacktrace", pair: g.finishPair(pair{app: app, sys: sys})})
+		ran = append(ran, stack("stacktrace", g.finishPair(pair{app: app, sys: sys})))
 	}
 	if m := g.messageComp(); m != nil {
-		ran = append(ran, strategy{name: "message", def: m})
+		ran = append(ran, strategy{name: "message", comps: [3]*Component{vDefault: m}})
 	}
 
 	// The first strategy with a contributing variant wins; the others'
 	// components step back.
 	winner, precedence := "", ""
 	for _, s := range ran {
-		comps := map[string]*Component{"app": s.pair.app, "system": s.pair.sys, "default": s.def}
-		var contributing []string
-		for _, name := range [...]string{"app", "default", "system"} {
-			if c := comps[name]; c != nil && c.Contributes {
-				contributing = append(contributing, name)
+		var contributing [3]int
+		nc := 0
+		for _, v := range [...]int{vApp, vDefault, vSystem} {
+			if c := s.comps[v]; c != nil && c.Contributes {
+				contributing[nc] = v
+				nc++
 			}
 		}
-		if len(contributing) == 0 {
+		if nc == 0 {
 			continue
 		}
 		if winner == "" {
@@ -341,45 +392,52 @@ func (g *grouper) strategies() (map[string]*Component, []string) {
 			if strings.HasSuffix(s.name, "s") {
 				verb = " take precedence"
 			}
-			precedence = s.name + " of " + strings.Join(contributing, "/") + verb
+			var names [3]string
+			for i, v := range contributing[:nc] {
+				names[i] = rootNames[v]
+			}
+			precedence = s.name + " of " + strings.Join(names[:nc], "/") + verb
 			continue
 		}
-		for _, name := range contributing {
-			comps[name].set(false, precedence)
+		for _, v := range contributing[:nc] {
+			s.comps[v].set(false, precedence)
 		}
 	}
 
-	children := map[string][]any{}
-	var order []string
-	put := func(name string, c *Component) {
-		if c == nil {
-			return
-		}
-		if _, ok := children[name]; !ok {
-			order = append(order, name)
-		}
-		if len(c.Values) > 0 || c.Hint != "" {
-			children[name] = append(children[name], c)
-		} else if children[name] == nil {
-			children[name] = []any{}
-		}
-	}
+	var children [3][]any
+	var seen [3]bool
+	var r roots
+	order := r.names[:0]
 	for _, s := range ran {
-		put("app", s.pair.app)
-		put("system", s.pair.sys)
-		put("default", s.def)
+		for _, v := range [...]int{vApp, vSystem, vDefault} {
+			c := s.comps[v]
+			if c == nil {
+				continue
+			}
+			if !seen[v] {
+				seen[v] = true
+				order = append(order, rootNames[v])
+				children[v] = g.values(len(ran))[:0]
+			}
+			if len(c.Values) > 0 || c.Hint != "" {
+				children[v] = append(children[v], c)
+			}
+		}
 	}
-	roots := map[string]*Component{}
-	for _, name := range order {
-		root := g.newComp(name, children[name])
+	for v := range children {
+		if !seen[v] {
+			continue
+		}
+		root := g.newComp(rootNames[v], children[v])
 		if !root.Contributes && precedence != "" && winner != "" {
 			root.Hint = precedence
 		}
-		roots[name] = root
+		r.comp[v] = root
 	}
 	// Sentry creates the app variant first and keeps system last.
-	sort.SliceStable(order, func(i, j int) bool { return rank(order[i]) < rank(order[j]) })
-	return roots, order
+	slices.SortStableFunc(order, func(a, b string) int { return rank(a) - rank(b) })
+	r.nnames = len(order)
+	return r
 }
 
 func rank(name string) int {

@@ -2,8 +2,10 @@ package grouping
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // StackTraceRules are stack trace rules in Sentry's syntax (what Sentry
@@ -20,14 +22,37 @@ import (
 // crash or 'v' for those away from it), category=NAME. Later rules win.
 type StackTraceRules struct {
 	rules []*stRule
-	// Path literals of "**/x/**" matchers (they start with '/'), indexed
-	// by the byte after the '/': a frame's path is scanned once per rule
-	// set instead of once per rule.
-	pathLits  []string
-	pathIndex [256][]int
+	// Literals of path matchers "**/x/**" (they start with '/') and
+	// "**x://y**" (they hold "://"), at most 64: a frame's path is scanned
+	// once per rule set, and such a matcher tests a bit. The first kind is
+	// indexed by the byte after the '/', the second is listed.
+	pathLits   []pathLit
+	pathIndex  [256][]int
+	schemeLits []int
 	// Module prefixes of "x.*" / "x/**" matchers, indexed by first byte.
 	modLits  []string
 	modIndex [256][]int
+
+	// The rules a frame can match, as bitsets of rule indexes (nw words
+	// each): a rule is filed under one matcher the frame must satisfy
+	// (a path or module literal, an exact function, a "://" in the path),
+	// else under always; byFamily leaves out rules whose family matchers
+	// exclude the frame's family.
+	nw                  int
+	always              []uint64
+	byPath              [][]uint64 // per path literal
+	byMod               [][]uint64 // per module prefix
+	byFunc              map[string][]uint64
+	byScheme            []uint64
+	byFamily            [3][]uint64 // by familyIndex
+	modifying, grouping []uint64
+}
+
+// pathLit is a path literal: anchor is -1 for "/x" literals, else the
+// offset of "://" in lit.
+type pathLit struct {
+	lit    string
+	anchor int
 }
 
 type stRule struct {
@@ -42,6 +67,9 @@ type stRule struct {
 	actions  []stAction
 	modifies bool // has app or category actions
 	groups   bool // has group actions
+
+	// The hints of the frames it changes, made once.
+	hintUnignored, hintIgnored, hintInApp, hintOutOfApp string
 }
 
 type matchKey uint8
@@ -152,6 +180,13 @@ func ParseStackTraceRules(text string) (*StackTraceRules, error) {
 		}
 		rs.rules = append(rs.rules, r)
 	}
+	rs.index()
+	return rs, nil
+}
+
+// index files the path and module literals and the rules (see
+// StackTraceRules).
+func (rs *StackTraceRules) index() {
 	for _, r := range rs.rules {
 		for i := range r.matchers {
 			m := &r.matchers[i]
@@ -164,14 +199,127 @@ func ParseStackTraceRules(text string) (*StackTraceRules, error) {
 				rs.modLits = append(rs.modLits, m.glob.lit)
 				rs.modIndex[m.glob.lit[0]] = append(rs.modIndex[m.glob.lit[0]], m.mod)
 			}
-			if m.key == keyPath && m.glob.kind == globContains && len(m.glob.lit) > 1 && m.glob.lit[0] == '/' && len(rs.pathLits) < 64 {
+			if m.key != keyPath || m.glob.kind != globContains || len(rs.pathLits) >= 64 {
+				continue
+			}
+			switch lit := m.glob.lit; {
+			case len(lit) > 1 && lit[0] == '/':
 				m.lit = len(rs.pathLits)
-				rs.pathLits = append(rs.pathLits, m.glob.lit)
-				rs.pathIndex[m.glob.lit[1]] = append(rs.pathIndex[m.glob.lit[1]], m.lit)
+				rs.pathLits = append(rs.pathLits, pathLit{lit: lit, anchor: -1})
+				rs.pathIndex[lit[1]] = append(rs.pathIndex[lit[1]], m.lit)
+			case m.scheme:
+				m.lit = len(rs.pathLits)
+				rs.pathLits = append(rs.pathLits, pathLit{lit: lit, anchor: strings.Index(lit, "://")})
+				rs.schemeLits = append(rs.schemeLits, m.lit)
 			}
 		}
 	}
-	return rs, nil
+
+	rs.nw = (len(rs.rules) + 63) / 64
+	set := func() []uint64 { return make([]uint64, rs.nw) }
+	rs.always, rs.byScheme, rs.modifying, rs.grouping = set(), set(), set(), set()
+	for i := range rs.byFamily {
+		rs.byFamily[i] = set()
+	}
+	rs.byPath = make([][]uint64, len(rs.pathLits))
+	for i := range rs.byPath {
+		rs.byPath[i] = set()
+	}
+	rs.byMod = make([][]uint64, len(rs.modLits))
+	for i := range rs.byMod {
+		rs.byMod[i] = set()
+	}
+	for ri, r := range rs.rules {
+		w, bit := ri/64, uint64(1)<<(ri%64)
+		if r.modifies {
+			rs.modifying[w] |= bit
+		}
+		if r.groups {
+			rs.grouping[w] |= bit
+		}
+		fams := famAll
+		for _, m := range r.matchers {
+			if m.key == keyFamily {
+				if m.negated {
+					fams &^= m.families
+				} else {
+					fams &= m.families
+				}
+			}
+		}
+		for fi := range rs.byFamily {
+			if fams&(1<<fi) != 0 {
+				rs.byFamily[fi][w] |= bit
+			}
+		}
+		into := rs.always
+	key:
+		for _, m := range r.matchers {
+			if m.negated {
+				continue
+			}
+			switch {
+			case m.lit >= 0:
+				into = rs.byPath[m.lit]
+			case m.mod >= 0:
+				into = rs.byMod[m.mod]
+			case m.key == keyFunction && m.glob.kind == globExact && m.glob.lit != "":
+				if rs.byFunc == nil {
+					rs.byFunc = map[string][]uint64{}
+				}
+				if rs.byFunc[m.glob.lit] == nil {
+					rs.byFunc[m.glob.lit] = set()
+				}
+				into = rs.byFunc[m.glob.lit]
+			case m.scheme:
+				into = rs.byScheme
+			default:
+				continue
+			}
+			break key
+		}
+		into[w] |= bit
+	}
+}
+
+// familyIndex is the bit number of a family (famOther, famJS, famNative).
+func familyIndex(fam uint8) int {
+	switch fam {
+	case famJS:
+		return 1
+	case famNative:
+		return 2
+	}
+	return 0
+}
+
+// candidates sets cand to the rules f can match, given its hits.
+func (rs *StackTraceRules) candidates(cand []uint64, f *matchFrame, h frameHits) {
+	copy(cand, rs.always)
+	for hits := h.path; hits != 0; hits &= hits - 1 {
+		orInto(cand, rs.byPath[bits.TrailingZeros64(hits)])
+	}
+	for hits := h.mod; hits != 0; hits &= hits - 1 {
+		orInto(cand, rs.byMod[bits.TrailingZeros64(hits)])
+	}
+	if rs.byFunc != nil && f.function != "" {
+		if ws, ok := rs.byFunc[f.function]; ok {
+			orInto(cand, ws)
+		}
+	}
+	if f.scheme {
+		orInto(cand, rs.byScheme)
+	}
+	fam := rs.byFamily[familyIndex(f.family)]
+	for i := range cand {
+		cand[i] &= fam[i]
+	}
+}
+
+func orInto(dst, src []uint64) {
+	for i := range dst {
+		dst[i] |= src[i]
+	}
 }
 
 // modHits returns the set of indexed module prefixes module starts with.
@@ -188,8 +336,9 @@ func (rs *StackTraceRules) modHits(module string) uint64 {
 	return hits
 }
 
-// pathHits returns the set of indexed path literals path contains
-// (also as if it started with '/').
+// pathHits returns the set of indexed path literals that lowerPath(path)
+// contains ("/x" literals also as if it started with '/'). path must be
+// ASCII or already lowered: it is read through foldPath.
 func (rs *StackTraceRules) pathHits(path string) uint64 {
 	if len(rs.pathLits) == 0 || path == "" {
 		return 0
@@ -199,21 +348,119 @@ func (rs *StackTraceRules) pathHits(path string) uint64 {
 		if rest == "" {
 			return
 		}
-		for _, k := range rs.pathIndex[rest[0]] {
-			if strings.HasPrefix(rest, rs.pathLits[k][1:]) {
+		for _, k := range rs.pathIndex[foldPath[rest[0]]] {
+			if hasPrefixFold(rest, rs.pathLits[k].lit[1:]) {
 				hits |= 1 << k
 			}
 		}
 	}
-	if path[0] != '/' {
+	if foldPath[path[0]] != '/' {
 		check(path)
 	}
+	if strings.IndexByte(path, '\\') < 0 {
+		// The usual path: find the separators and "://" with the
+		// strings functions.
+		for rest := path; ; {
+			i := strings.IndexByte(rest, '/')
+			if i < 0 {
+				break
+			}
+			rest = rest[i+1:]
+			check(rest)
+		}
+		if len(rs.schemeLits) == 0 {
+			return hits
+		}
+		for off := 0; ; {
+			i := strings.Index(path[off:], "://")
+			if i < 0 {
+				break
+			}
+			i += off
+			for _, k := range rs.schemeLits {
+				if pl := &rs.pathLits[k]; i >= pl.anchor && hasPrefixFold(path[i-pl.anchor:], pl.lit) {
+					hits |= 1 << k
+				}
+			}
+			off = i + 1
+		}
+		return hits
+	}
 	for i := 0; i < len(path); i++ {
-		if path[i] == '/' {
+		switch path[i] {
+		case '/', '\\':
 			check(path[i+1:])
+		case ':':
+			if len(rs.schemeLits) == 0 || i+2 >= len(path) || foldPath[path[i+1]] != '/' || foldPath[path[i+2]] != '/' {
+				continue
+			}
+			for _, k := range rs.schemeLits {
+				if pl := &rs.pathLits[k]; i >= pl.anchor && hasPrefixFold(path[i-pl.anchor:], pl.lit) {
+					hits |= 1 << k
+				}
+			}
 		}
 	}
 	return hits
+}
+
+// foldPath maps a byte as lowerPath does an ASCII one: A-Z to a-z, a
+// backslash to '/'.
+var foldPath = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = byte(c) + 'a' - 'A'
+	}
+	t['\\'] = '/'
+	return t
+}()
+
+// hasPrefixFold is strings.HasPrefix(lowerPath(s), lit) for an ASCII (or
+// lowered) s.
+func hasPrefixFold(s, lit string) bool {
+	if len(s) < len(lit) {
+		return false
+	}
+	for i := 0; i < len(lit); i++ {
+		if foldPath[s[i]] != lit[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasSchemeFold is strings.Contains(lowerPath(s), "://") for an ASCII (or
+// lowered) s.
+func hasSchemeFold(s string) bool {
+	if strings.IndexByte(s, '\\') < 0 {
+		return strings.Contains(s, "://")
+	}
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == ':' && foldPath[s[i+1]] == '/' && foldPath[s[i+2]] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	// Eight bytes at a time: paths are long enough for it to matter.
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // commentStart is the index of a '#' outside quotes, or -1.
@@ -324,6 +571,10 @@ func parseStRule(line string) (*stRule, error) {
 		}
 	}
 	r.text = strings.Join(toks, " ")
+	r.hintUnignored = "un-ignored by stack trace rule (" + r.text + ")"
+	r.hintIgnored = "ignored by stack trace rule (" + r.text + ")"
+	r.hintInApp = "marked in-app by stack trace rule (" + r.text + ")"
+	r.hintOutOfApp = "marked out of app by stack trace rule (" + r.text + ")"
 	return r, nil
 }
 
@@ -402,19 +653,53 @@ type matchFrame struct {
 	family   uint8
 	function string
 	module   string
-	pkg      string // lowercased
-	path     string // lowercased, '/' separators
+	rawPkg   string
+	rawPath  string // abs_path, else filename
+	hitPath  string // rawPath if ASCII, else lowered: what pathHits reads
+	pkg      string // lowercased, '/' separators, once pkgDone
+	path     string // lowercased, '/' separators, once pathDone
+	pathDone bool
+	pkgDone  bool
 	inApp    bool
 	category string
-	pathHits uint64 // for the rule set being applied
-	modHits  uint64
 	scheme   bool // path contains "://"
+}
+
+// frameHits are the literals of one rule set a frame's path and module hit.
+type frameHits struct {
+	path, mod uint64
+}
+
+// lowerPath is the frame's path lowercased with '/' separators, made on
+// first use: most rule sets only need the literals pathHits finds.
+func (f *matchFrame) lowerPath() string {
+	if !f.pathDone {
+		f.path, f.pathDone = lowerPath(f.rawPath), true
+	}
+	return f.path
+}
+
+func (f *matchFrame) lowerPkg() string {
+	if !f.pkgDone {
+		f.pkg, f.pkgDone = lowerPath(f.rawPkg), true
+	}
+	return f.pkg
 }
 
 // excData is what rules see of the exception a stack trace belongs to.
 type excData struct {
 	typ, value, mechanism string
-	valueLower            string
+	valueLower            string // once lowered
+	lowered               bool
+}
+
+// lowerValue is the value lowercased, made on first use (only error.value
+// matchers need it).
+func (d *excData) lowerValue() string {
+	if !d.lowered {
+		d.valueLower, d.lowered = strings.ToLower(d.value), true
+	}
+	return d.valueLower
 }
 
 func lowerPath(s string) string {
@@ -425,13 +710,13 @@ func lowerPath(s string) string {
 	return s
 }
 
-func (m *stMatcher) matches(f *matchFrame, exc *excData) bool {
+func (m *stMatcher) matches(f *matchFrame, h frameHits, exc *excData) bool {
 	var ok bool
 	switch {
 	case m.lit >= 0:
-		return (f.pathHits&(1<<m.lit) != 0) != m.negated
+		return (h.path&(1<<m.lit) != 0) != m.negated
 	case m.mod >= 0:
-		return (f.modHits&(1<<m.mod) != 0) != m.negated
+		return (h.mod&(1<<m.mod) != 0) != m.negated
 	case m.scheme && !f.scheme:
 		return m.negated
 	}
@@ -439,9 +724,9 @@ func (m *stMatcher) matches(f *matchFrame, exc *excData) bool {
 	case keyFamily:
 		ok = m.families&f.family != 0
 	case keyPath:
-		ok = matchPath(&m.glob, f.path)
+		ok = f.rawPath != "" && matchPath(&m.glob, f.lowerPath())
 	case keyPackage:
-		ok = f.pkg != "" && matchPath(&m.glob, f.pkg)
+		ok = f.rawPkg != "" && matchPath(&m.glob, f.lowerPkg())
 	case keyModule:
 		ok = f.module != "" && m.glob.match(f.module)
 	case keyFunction:
@@ -453,7 +738,7 @@ func (m *stMatcher) matches(f *matchFrame, exc *excData) bool {
 	case keyErrorType:
 		ok = exc != nil && m.glob.match(exc.typ)
 	case keyErrorValue:
-		ok = exc != nil && m.glob.match(exc.valueLower)
+		ok = exc != nil && m.glob.match(exc.lowerValue())
 	case keyMechanism:
 		ok = exc != nil && m.glob.match(exc.mechanism)
 	}
@@ -483,14 +768,13 @@ func matchPath(g *glob, path string) bool {
 	return g.match("/" + path)
 }
 
-func (r *stRule) matches(frames []matchFrame, idx int, exc *excData) bool {
-	f := &frames[idx]
+func (r *stRule) matches(f *matchFrame, h frameHits, exc *excData) bool {
 	if (r.needModule && f.module == "") || (r.needFunction && f.function == "") ||
 		(r.exactFunc != "" && f.function != r.exactFunc) {
 		return false
 	}
 	for i := range r.matchers {
-		if !r.matchers[i].matches(&frames[idx], exc) {
+		if !r.matchers[i].matches(f, h, exc) {
 			return false
 		}
 	}
