@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"sync"
 
 	"github.com/snag-dev/snag/api"
 	"github.com/valyala/fastjson"
@@ -9,17 +10,163 @@ import (
 
 // This file builds the typed api.Event from a normalized fastjson tree
 // without reflection. Members a type does not model go to its Other map.
+//
+// An event has a few hundred strings (frames, breadcrumbs, lists) and a
+// few dozen raw JSON values; allocating each on its own dominated the cost
+// of building it. So a typedBuilder copies every string into one buffer
+// and remembers where each belongs; finish turns the buffer into a single
+// string and points the fields (and map keys) at their parts. Raw values
+// are cut from shared chunks, each a full slice expression so that an
+// append by a reader cannot reach a neighbour.
+
+// typedBuilder holds the scratch space of one eventFromValue call.
+type typedBuilder struct {
+	strs  []byte   // the event's strings, back to back
+	fixes []strFix // fields to point into strs
+	maps  []mapFix // map members to insert once strs is a string
+	chunk []byte   // current chunk of raw values (never reused)
+	raw   []byte   // scratch encoding of one raw value
+	next  int      // size of the next chunk
+}
+
+// strFix sets *dst to strs[off:end]. Every assignment of a string field
+// goes through one, in order, so a member given twice ends as it did when
+// the fields were assigned directly: the last one wins.
+type strFix struct {
+	dst      *string
+	off, end int
+}
+
+// mapFix inserts strs[koff:kend] into raws (with raw) or into strs (with
+// strs[voff:vend]).
+type mapFix struct {
+	raws       map[string]json.RawMessage
+	strs       map[string]string
+	raw        json.RawMessage
+	koff, kend int
+	voff, vend int
+}
+
+const (
+	firstRawChunk = 2 << 10
+	maxRawChunk   = 32 << 10
+)
+
+var typedBuilders = sync.Pool{New: func() any { return new(typedBuilder) }}
+
+// span appends v's lenient string (string, number or boolean; "" for
+// anything else) to strs and returns where it is.
+func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
+	off = len(b.strs)
+	if v == nil {
+		return off, off
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		b.strs = append(b.strs, s...)
+	case fastjson.TypeNumber:
+		b.strs = v.MarshalTo(b.strs)
+		if !validNumber(b.strs[off:]) {
+			b.strs = b.strs[:off]
+		}
+	case fastjson.TypeTrue:
+		b.strs = append(b.strs, "true"...)
+	case fastjson.TypeFalse:
+		b.strs = append(b.strs, "false"...)
+	}
+	return off, len(b.strs)
+}
+
+// str sets *dst to v read as a string (as lenientOf reads it), once
+// finish runs.
+func (b *typedBuilder) str(dst *string, v *fastjson.Value) {
+	off, end := b.span(v)
+	b.fixes = append(b.fixes, strFix{dst: dst, off: off, end: end})
+}
+
+// key appends a member name to strs.
+func (b *typedBuilder) key(k []byte) (off, end int) {
+	off = len(b.strs)
+	b.strs = append(b.strs, k...)
+	return off, len(b.strs)
+}
+
+// rawValue is v as JSON, in a chunk shared with the event's other raw
+// values (or on its own when large).
+func (b *typedBuilder) rawValue(v *fastjson.Value) json.RawMessage {
+	b.raw = appendValue(b.raw[:0], v)
+	n := len(b.raw)
+	if n > cap(b.chunk)-len(b.chunk) {
+		if b.next == 0 {
+			b.next = firstRawChunk
+		}
+		if n > b.next/2 {
+			out := make([]byte, n)
+			copy(out, b.raw)
+			return out
+		}
+		b.chunk = make([]byte, 0, b.next)
+		b.next = min(2*b.next, maxRawChunk)
+	}
+	start := len(b.chunk)
+	b.chunk = append(b.chunk, b.raw...)
+	return b.chunk[start:len(b.chunk):len(b.chunk)]
+}
+
+func (b *typedBuilder) rawOrNil(v *fastjson.Value) json.RawMessage {
+	if v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return b.rawValue(v)
+}
+
+// rawMember inserts k: v into m once finish runs.
+func (b *typedBuilder) rawMember(m map[string]json.RawMessage, k []byte, v *fastjson.Value) {
+	koff, kend := b.key(k)
+	b.maps = append(b.maps, mapFix{raws: m, raw: b.rawValue(v), koff: koff, kend: kend})
+}
+
+func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
+	if *m == nil {
+		*m = make(map[string]json.RawMessage)
+	}
+	b.rawMember(*m, k, v)
+}
+
+// finish makes strs one string and puts the fields and map members in
+// place.
+func (b *typedBuilder) finish() {
+	s := string(b.strs)
+	for _, f := range b.fixes {
+		*f.dst = s[f.off:f.end]
+	}
+	for _, m := range b.maps {
+		if m.raws != nil {
+			m.raws[s[m.koff:m.kend]] = m.raw
+		} else {
+			m.strs[s[m.koff:m.kend]] = s[m.voff:m.vend]
+		}
+	}
+}
+
+// reset readies b for the next event, dropping what refers to the last.
+func (b *typedBuilder) reset() {
+	clear(b.fixes)
+	clear(b.maps)
+	b.strs, b.fixes, b.maps = b.strs[:0], b.fixes[:0], b.maps[:0]
+	b.chunk, b.next = nil, 0
+	if cap(b.raw) > 64<<10 {
+		b.raw = nil
+	}
+	if cap(b.strs) > 256<<10 {
+		b.strs = nil
+	}
+}
 
 func str(v *fastjson.Value) string {
 	s, _ := lenientOf(v)
 	return s
-}
-
-func other(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
-	if *m == nil {
-		*m = make(map[string]json.RawMessage)
-	}
-	(*m)[string(k)] = rawValue(v)
 }
 
 func boolPtr(v *fastjson.Value) *bool {
@@ -34,6 +181,7 @@ func boolPtr(v *fastjson.Value) *bool {
 	return nil
 }
 
+// The two booleans boolPtr hands out.
 func intOf(v *fastjson.Value) (int, bool) {
 	if v.Type() != fastjson.TypeNumber {
 		return 0, false
@@ -52,104 +200,110 @@ func intPtr(v *fastjson.Value) *int {
 	return nil
 }
 
-func stringList(v *fastjson.Value) []string {
+func (b *typedBuilder) stringList(v *fastjson.Value) []string {
 	arr, err := v.Array()
 	if err != nil {
 		return nil
 	}
-	out := make([]string, 0, len(arr))
-	for _, x := range arr {
-		out = append(out, str(x))
+	out := make([]string, len(arr))
+	for i, x := range arr {
+		b.str(&out[i], x)
 	}
 	return out
 }
 
-func rawOrNil(v *fastjson.Value) json.RawMessage {
-	if v.Type() == fastjson.TypeNull {
-		return nil
-	}
-	return rawValue(v)
+func eventFromValue(root *fastjson.Value) *api.Event {
+	b := typedBuilders.Get().(*typedBuilder)
+	ev := b.event(root)
+	b.finish()
+	b.reset()
+	typedBuilders.Put(b)
+	return ev
 }
 
-func eventFromValue(root *fastjson.Value) *api.Event {
+func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 	ev := &api.Event{}
 	o, _ := root.Object()
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "event_id":
-			ev.EventID = str(v)
+			b.str(&ev.EventID, v)
 		case "timestamp":
 			if t, ok := timeOf(v); ok {
 				ev.Timestamp = api.Timestamp{Time: t}
 			}
 		case "platform":
-			ev.Platform = str(v)
+			b.str(&ev.Platform, v)
 		case "level":
-			ev.Level = str(v)
+			b.str(&ev.Level, v)
 		case "logger":
-			ev.Logger = str(v)
+			b.str(&ev.Logger, v)
 		case "transaction":
-			ev.Transaction = str(v)
+			b.str(&ev.Transaction, v)
 		case "server_name":
-			ev.ServerName = str(v)
+			b.str(&ev.ServerName, v)
 		case "release":
-			ev.Release = str(v)
+			b.str(&ev.Release, v)
 		case "dist":
-			ev.Dist = str(v)
+			b.str(&ev.Dist, v)
 		case "environment":
-			ev.Environment = str(v)
+			b.str(&ev.Environment, v)
 		case "checksum":
-			ev.Checksum = str(v)
+			b.str(&ev.Checksum, v)
 		case "type":
-			ev.Type = str(v)
+			b.str(&ev.Type, v)
 		case "logentry":
-			ev.LogEntry = logEntryFrom(v)
+			ev.LogEntry = b.logEntry(v)
 		case "exception":
-			ev.Exception = exceptionsFrom(v)
+			ev.Exception = b.exceptions(v)
 		case "threads":
-			ev.Threads = threadsFrom(v)
+			ev.Threads = b.threads(v)
 		case "breadcrumbs":
-			ev.Breadcrumbs = breadcrumbsFrom(v)
+			ev.Breadcrumbs = b.breadcrumbs(v)
 		case "stacktrace":
-			ev.Stacktrace = stacktraceFrom(v)
+			ev.Stacktrace = b.stacktrace(v)
 		case "tags":
-			ev.Tags = tagsFrom(v)
+			ev.Tags = b.tags(v)
 		case "user":
-			ev.User = userFrom(v)
+			ev.User = b.user(v)
 		case "request":
-			ev.Request = requestFrom(v)
+			ev.Request = b.request(v)
 		case "contexts":
 			if co, err := v.Object(); err == nil {
 				ev.Contexts = make(map[string]json.RawMessage, co.Len())
-				co.Visit(func(k []byte, v *fastjson.Value) { ev.Contexts[string(k)] = rawValue(v) })
+				co.Visit(func(k []byte, v *fastjson.Value) { b.rawMember(ev.Contexts, k, v) })
 			} else {
-				other(&ev.Other, k, v)
+				b.other(&ev.Other, k, v)
 			}
 		case "extra":
-			ev.Extra = rawOrNil(v)
+			ev.Extra = b.rawOrNil(v)
 		case "fingerprint":
-			ev.Fingerprint = stringList(v)
+			ev.Fingerprint = b.stringList(v)
 		case "sdk":
-			ev.SDK = sdkFrom(v)
+			ev.SDK = b.sdk(v)
 		case "debug_meta":
-			ev.DebugMeta = debugMetaFrom(v)
+			ev.DebugMeta = b.debugMeta(v)
 		case "modules":
 			if mo, err := v.Object(); err == nil {
 				ev.Modules = make(map[string]string, mo.Len())
-				mo.Visit(func(k []byte, v *fastjson.Value) { ev.Modules[string(k)] = str(v) })
+				mo.Visit(func(k []byte, v *fastjson.Value) {
+					koff, kend := b.key(k)
+					voff, vend := b.span(v)
+					b.maps = append(b.maps, mapFix{strs: ev.Modules, koff: koff, kend: kend, voff: voff, vend: vend})
+				})
 			} else {
-				other(&ev.Other, k, v)
+				b.other(&ev.Other, k, v)
 			}
 		case "title", "culprit", "metadata":
 			// Derived; recomputed by Normalize.
 		default:
-			other(&ev.Other, k, v)
+			b.other(&ev.Other, k, v)
 		}
 	})
 	return ev
 }
 
-func logEntryFrom(v *fastjson.Value) *api.LogEntry {
+func (b *typedBuilder) logEntry(v *fastjson.Value) *api.LogEntry {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -158,19 +312,30 @@ func logEntryFrom(v *fastjson.Value) *api.LogEntry {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "message":
-			le.Message = str(v)
+			b.str(&le.Message, v)
 		case "formatted":
-			le.Formatted = str(v)
+			b.str(&le.Formatted, v)
 		case "params":
-			le.Params = rawOrNil(v)
+			le.Params = b.rawOrNil(v)
 		default:
-			other(&le.Other, k, v)
+			b.other(&le.Other, k, v)
 		}
 	})
 	return le
 }
 
-func exceptionsFrom(v *fastjson.Value) *api.Values[api.Exception] {
+// countObjects is how many of arr are objects.
+func countObjects(arr []*fastjson.Value) int {
+	n := 0
+	for _, x := range arr {
+		if x.Type() == fastjson.TypeObject {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *typedBuilder) exceptions(v *fastjson.Value) *api.Values[api.Exception] {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -178,47 +343,48 @@ func exceptionsFrom(v *fastjson.Value) *api.Values[api.Exception] {
 	out := &api.Values[api.Exception]{}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if string(k) != "values" {
-			other(&out.Other, k, v)
+			b.other(&out.Other, k, v)
 			return
 		}
 		arr, _ := v.Array()
-		out.Values = make([]api.Exception, 0, len(arr))
+		// Filled in place: the fixes point into this array.
+		out.Values = make([]api.Exception, countObjects(arr), len(arr))
+		i := 0
 		for _, x := range arr {
 			if x.Type() == fastjson.TypeObject {
-				out.Values = append(out.Values, exceptionFrom(x))
+				b.exception(&out.Values[i], x)
+				i++
 			}
 		}
 	})
 	return out
 }
 
-func exceptionFrom(v *fastjson.Value) api.Exception {
-	var e api.Exception
+func (b *typedBuilder) exception(e *api.Exception, v *fastjson.Value) {
 	o, _ := v.Object()
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "type":
-			e.Type = str(v)
+			b.str(&e.Type, v)
 		case "value":
-			e.Value = str(v)
+			b.str(&e.Value, v)
 		case "module":
-			e.Module = str(v)
+			b.str(&e.Module, v)
 		case "thread_id":
-			e.ThreadID = rawOrNil(v)
+			e.ThreadID = b.rawOrNil(v)
 		case "mechanism":
-			e.Mechanism = mechanismFrom(v)
+			e.Mechanism = b.mechanism(v)
 		case "stacktrace":
-			e.Stacktrace = stacktraceFrom(v)
+			e.Stacktrace = b.stacktrace(v)
 		case "raw_stacktrace":
-			e.RawStacktrace = stacktraceFrom(v)
+			e.RawStacktrace = b.stacktrace(v)
 		default:
-			other(&e.Other, k, v)
+			b.other(&e.Other, k, v)
 		}
 	})
-	return e
 }
 
-func mechanismFrom(v *fastjson.Value) *api.Mechanism {
+func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -227,15 +393,15 @@ func mechanismFrom(v *fastjson.Value) *api.Mechanism {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "type":
-			m.Type = str(v)
+			b.str(&m.Type, v)
 		case "handled":
 			m.Handled = boolPtr(v)
 		case "synthetic":
 			m.Synthetic = v.Type() == fastjson.TypeTrue
 		case "description":
-			m.Description = str(v)
+			b.str(&m.Description, v)
 		case "help_link":
-			m.HelpLink = str(v)
+			b.str(&m.HelpLink, v)
 		case "exception_id":
 			m.ExceptionID = intPtr(v)
 		case "parent_id":
@@ -243,19 +409,19 @@ func mechanismFrom(v *fastjson.Value) *api.Mechanism {
 		case "is_exception_group":
 			m.IsExceptionGroup = v.Type() == fastjson.TypeTrue
 		case "source":
-			m.Source = str(v)
+			b.str(&m.Source, v)
 		case "data":
-			m.Data = rawOrNil(v)
+			m.Data = b.rawOrNil(v)
 		case "meta":
-			m.Meta = rawOrNil(v)
+			m.Meta = b.rawOrNil(v)
 		default:
-			other(&m.Other, k, v)
+			b.other(&m.Other, k, v)
 		}
 	})
 	return m
 }
 
-func stacktraceFrom(v *fastjson.Value) *api.Stacktrace {
+func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -265,72 +431,72 @@ func stacktraceFrom(v *fastjson.Value) *api.Stacktrace {
 		switch string(k) {
 		case "frames":
 			arr, _ := v.Array()
-			st.Frames = make([]api.Frame, 0, len(arr))
+			st.Frames = make([]api.Frame, countObjects(arr), len(arr))
+			i := 0
 			for _, f := range arr {
 				if f.Type() == fastjson.TypeObject {
-					st.Frames = append(st.Frames, frameFrom(f))
+					b.frame(&st.Frames[i], f)
+					i++
 				}
 			}
 		case "registers":
-			st.Registers = rawOrNil(v)
+			st.Registers = b.rawOrNil(v)
 		default:
-			other(&st.Other, k, v)
+			b.other(&st.Other, k, v)
 		}
 	})
 	return st
 }
 
-func frameFrom(v *fastjson.Value) api.Frame {
-	var f api.Frame
+func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
 	o, _ := v.Object()
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "filename":
-			f.Filename = str(v)
+			b.str(&f.Filename, v)
 		case "abs_path":
-			f.AbsPath = str(v)
+			b.str(&f.AbsPath, v)
 		case "function":
-			f.Function = str(v)
+			b.str(&f.Function, v)
 		case "raw_function":
-			f.RawFunction = str(v)
+			b.str(&f.RawFunction, v)
 		case "module":
-			f.Module = str(v)
+			b.str(&f.Module, v)
 		case "package":
-			f.Package = str(v)
+			b.str(&f.Package, v)
 		case "platform":
-			f.Platform = str(v)
+			b.str(&f.Platform, v)
 		case "lineno":
 			if i, ok := intOf(v); ok {
 				f.Lineno = i
 			} else {
-				other(&f.Other, k, v)
+				b.other(&f.Other, k, v)
 			}
 		case "colno":
 			if i, ok := intOf(v); ok {
 				f.Colno = i
 			} else {
-				other(&f.Other, k, v)
+				b.other(&f.Other, k, v)
 			}
 		case "in_app":
 			f.InApp = boolPtr(v)
 		case "context_line":
-			f.ContextLine = str(v)
+			b.str(&f.ContextLine, v)
 		case "pre_context":
-			f.PreContext = stringList(v)
+			f.PreContext = b.stringList(v)
 		case "post_context":
-			f.PostContext = stringList(v)
+			f.PostContext = b.stringList(v)
 		case "vars":
-			f.Vars = rawOrNil(v)
+			f.Vars = b.rawOrNil(v)
 		case "data":
-			f.Data = rawOrNil(v)
+			f.Data = b.rawOrNil(v)
 		default:
-			other(&f.Other, k, v)
+			b.other(&f.Other, k, v)
 		}
 	})
-	return f
 }
 
-func threadsFrom(v *fastjson.Value) *api.Values[api.Thread] {
+func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -338,23 +504,25 @@ func threadsFrom(v *fastjson.Value) *api.Values[api.Thread] {
 	out := &api.Values[api.Thread]{}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if string(k) != "values" {
-			other(&out.Other, k, v)
+			b.other(&out.Other, k, v)
 			return
 		}
 		arr, _ := v.Array()
-		out.Values = make([]api.Thread, 0, len(arr))
+		out.Values = make([]api.Thread, countObjects(arr), len(arr))
+		i := 0
 		for _, x := range arr {
 			to, err := x.Object()
 			if err != nil {
 				continue
 			}
-			var t api.Thread
+			t := &out.Values[i]
+			i++
 			to.Visit(func(k []byte, v *fastjson.Value) {
 				switch string(k) {
 				case "id":
-					t.ID = rawOrNil(v)
+					t.ID = b.rawOrNil(v)
 				case "name":
-					t.Name = str(v)
+					b.str(&t.Name, v)
 				case "crashed":
 					t.Crashed = v.Type() == fastjson.TypeTrue
 				case "current":
@@ -362,22 +530,21 @@ func threadsFrom(v *fastjson.Value) *api.Values[api.Thread] {
 				case "main":
 					t.Main = v.Type() == fastjson.TypeTrue
 				case "state":
-					t.State = str(v)
+					b.str(&t.State, v)
 				case "stacktrace":
-					t.Stacktrace = stacktraceFrom(v)
+					t.Stacktrace = b.stacktrace(v)
 				case "raw_stacktrace":
-					t.RawStacktrace = stacktraceFrom(v)
+					t.RawStacktrace = b.stacktrace(v)
 				default:
-					other(&t.Other, k, v)
+					b.other(&t.Other, k, v)
 				}
 			})
-			out.Values = append(out.Values, t)
 		}
 	})
 	return out
 }
 
-func breadcrumbsFrom(v *fastjson.Value) *api.Values[api.Breadcrumb] {
+func (b *typedBuilder) breadcrumbs(v *fastjson.Value) *api.Values[api.Breadcrumb] {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -385,46 +552,47 @@ func breadcrumbsFrom(v *fastjson.Value) *api.Values[api.Breadcrumb] {
 	out := &api.Values[api.Breadcrumb]{}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if string(k) != "values" {
-			other(&out.Other, k, v)
+			b.other(&out.Other, k, v)
 			return
 		}
 		arr, _ := v.Array()
-		out.Values = make([]api.Breadcrumb, 0, len(arr))
+		out.Values = make([]api.Breadcrumb, countObjects(arr), len(arr))
+		i := 0
 		for _, x := range arr {
 			bo, err := x.Object()
 			if err != nil {
 				continue
 			}
-			var b api.Breadcrumb
+			c := &out.Values[i]
+			i++
 			bo.Visit(func(k []byte, v *fastjson.Value) {
 				switch string(k) {
 				case "timestamp":
 					if t, ok := timeOf(v); ok {
-						b.Timestamp = api.Timestamp{Time: t}
+						c.Timestamp = api.Timestamp{Time: t}
 					} else {
-						other(&b.Other, k, v)
+						b.other(&c.Other, k, v)
 					}
 				case "type":
-					b.Type = str(v)
+					b.str(&c.Type, v)
 				case "category":
-					b.Category = str(v)
+					b.str(&c.Category, v)
 				case "message":
-					b.Message = str(v)
+					b.str(&c.Message, v)
 				case "level":
-					b.Level = str(v)
+					b.str(&c.Level, v)
 				case "data":
-					b.Data = rawOrNil(v)
+					c.Data = b.rawOrNil(v)
 				default:
-					other(&b.Other, k, v)
+					b.other(&c.Other, k, v)
 				}
 			})
-			out.Values = append(out.Values, b)
 		}
 	})
 	return out
 }
 
-func tagsFrom(v *fastjson.Value) api.Tags {
+func (b *typedBuilder) tags(v *fastjson.Value) api.Tags {
 	arr, err := v.Array()
 	if err != nil {
 		return nil
@@ -435,12 +603,15 @@ func tagsFrom(v *fastjson.Value) api.Tags {
 		if err != nil || len(kv) != 2 {
 			continue
 		}
-		tags = append(tags, api.Tag{Key: str(kv[0]), Value: str(kv[1])})
+		tags = append(tags, api.Tag{})
+		t := &tags[len(tags)-1]
+		b.str(&t.Key, kv[0])
+		b.str(&t.Value, kv[1])
 	}
 	return tags
 }
 
-func userFrom(v *fastjson.Value) *api.EventUser {
+func (b *typedBuilder) user(v *fastjson.Value) *api.EventUser {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -449,27 +620,27 @@ func userFrom(v *fastjson.Value) *api.EventUser {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "id":
-			u.ID = str(v)
+			b.str(&u.ID, v)
 		case "email":
-			u.Email = str(v)
+			b.str(&u.Email, v)
 		case "username":
-			u.Username = str(v)
+			b.str(&u.Username, v)
 		case "ip_address":
-			u.IPAddress = str(v)
+			b.str(&u.IPAddress, v)
 		case "name":
-			u.Name = str(v)
+			b.str(&u.Name, v)
 		case "geo":
-			u.Geo = rawOrNil(v)
+			u.Geo = b.rawOrNil(v)
 		case "data":
-			u.Data = rawOrNil(v)
+			u.Data = b.rawOrNil(v)
 		default:
-			other(&u.Other, k, v)
+			b.other(&u.Other, k, v)
 		}
 	})
 	return u
 }
 
-func requestFrom(v *fastjson.Value) *api.EventRequest {
+func (b *typedBuilder) request(v *fastjson.Value) *api.EventRequest {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -478,27 +649,27 @@ func requestFrom(v *fastjson.Value) *api.EventRequest {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "url":
-			r.URL = str(v)
+			b.str(&r.URL, v)
 		case "method":
-			r.Method = str(v)
+			b.str(&r.Method, v)
 		case "query_string":
-			r.QueryString = rawOrNil(v)
+			r.QueryString = b.rawOrNil(v)
 		case "data":
-			r.Data = rawOrNil(v)
+			r.Data = b.rawOrNil(v)
 		case "cookies":
-			r.Cookies = rawOrNil(v)
+			r.Cookies = b.rawOrNil(v)
 		case "headers":
-			r.Headers = rawOrNil(v)
+			r.Headers = b.rawOrNil(v)
 		case "env":
-			r.Env = rawOrNil(v)
+			r.Env = b.rawOrNil(v)
 		default:
-			other(&r.Other, k, v)
+			b.other(&r.Other, k, v)
 		}
 	})
 	return r
 }
 
-func sdkFrom(v *fastjson.Value) *api.ClientSDK {
+func (b *typedBuilder) sdk(v *fastjson.Value) *api.ClientSDK {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -507,24 +678,26 @@ func sdkFrom(v *fastjson.Value) *api.ClientSDK {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "name":
-			s.Name = str(v)
+			b.str(&s.Name, v)
 		case "version":
-			s.Version = str(v)
+			b.str(&s.Version, v)
 		case "integrations":
-			s.Integrations = stringList(v)
+			s.Integrations = b.stringList(v)
 		case "packages":
+			// A repeated "packages" adds to the list, which may move it:
+			// these strings are allocated here, not fixed up later.
 			arr, _ := v.Array()
 			for _, p := range arr {
 				s.Packages = append(s.Packages, api.SDKPackage{Name: str(p.Get("name")), Version: str(p.Get("version"))})
 			}
 		default:
-			other(&s.Other, k, v)
+			b.other(&s.Other, k, v)
 		}
 	})
 	return s
 }
 
-func debugMetaFrom(v *fastjson.Value) *api.DebugMeta {
+func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 	o, err := v.Object()
 	if err != nil {
 		return nil
@@ -532,9 +705,11 @@ func debugMetaFrom(v *fastjson.Value) *api.DebugMeta {
 	d := &api.DebugMeta{}
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		if string(k) != "images" {
-			other(&d.Other, k, v)
+			b.other(&d.Other, k, v)
 			return
 		}
+		// As with sdk.packages, a repeated "images" adds to the list: the
+		// strings are allocated here; Other members are inserted at once.
 		arr, _ := v.Array()
 		for _, x := range arr {
 			io, err := x.Object()
@@ -551,7 +726,10 @@ func debugMetaFrom(v *fastjson.Value) *api.DebugMeta {
 				case "debug_id":
 					img.DebugID = str(v)
 				default:
-					other(&img.Other, k, v)
+					if img.Other == nil {
+						img.Other = make(map[string]json.RawMessage)
+					}
+					img.Other[string(k)] = b.rawValue(v)
 				}
 			})
 			d.Images = append(d.Images, img)
