@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 
@@ -70,13 +71,35 @@ var plainASCII = func() (t [256]bool) {
 	return t
 }()
 
-// appendString writes s as a JSON string.
-func appendString(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
+// plainRun is the length of the prefix of s that is plainASCII, looked at
+// eight bytes at a time.
+func plainRun(s []byte) int {
 	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !plain8(binary.LittleEndian.Uint64(s[i:])) {
+			break
+		}
+	}
 	for i < len(s) && plainASCII[s[i]] {
 		i++
 	}
+	return i
+}
+
+// plain8 reports whether the eight bytes of x are all plainASCII: none is
+// a control character, '"', '\\' or ≥ 0x80. (Each test is the classic
+// "some byte is zero / less than n" bit trick, exact for "any".)
+func plain8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	b := x ^ (lo * '\\')
+	return ((x-lo*0x20)&^x|(q-lo)&^q|(b-lo)&^b|x)&hi == 0
+}
+
+// appendString writes s as a JSON string.
+func appendString(dst []byte, s []byte) []byte {
+	dst = append(dst, '"')
+	i := plainRun(s)
 	if i == len(s) {
 		dst = append(dst, s...)
 		return append(dst, '"')
@@ -87,6 +110,7 @@ func appendString(dst []byte, s []byte) []byte {
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
+				i += plainRun(s[i:])
 				continue
 			}
 			dst = append(dst, s[start:i]...)
