@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 
@@ -209,10 +210,9 @@ func ParseEnvelope(body []byte, limits Limits) (*Envelope, error) {
 // cutLine returns body[from:i] where i is the next '\n' (or the end), and
 // the offset after that newline.
 func cutLine(body []byte, from int) ([]byte, int) {
-	for i := from; i < len(body); i++ {
-		if body[i] == '\n' {
-			return body[from:i:i], i + 1
-		}
+	if j := bytes.IndexByte(body[from:], '\n'); j >= 0 {
+		i := from + j
+		return body[from:i:i], i + 1
 	}
 	return body[from:len(body):len(body)], len(body)
 }
