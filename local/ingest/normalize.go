@@ -51,7 +51,11 @@ type NormalizedEvent struct {
 var (
 	eventParsers fastjson.ParserPool
 	arenas       = sync.Pool{New: func() any { return new(fastjson.Arena) }}
+	outBufs      = sync.Pool{New: func() any { return new([]byte) }}
 )
+
+// maxPooledOut caps the output buffers kept for reuse.
+const maxPooledOut = 1 << 20
 
 // Normalize parses an event payload and normalizes it the way Relay does
 // before Sentry stores it (protocol.md §3):
@@ -96,8 +100,16 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	n.setDerived(ev)
 	n.flush()
 
-	out := make([]byte, 0, len(raw)+len(raw)/8+256)
-	out = appendValue(out, root)
+	// Encoded in a pooled buffer and copied once at its final size: any
+	// guess of the size either wastes room or grows (JavaScript frames
+	// gain an abs_path each).
+	sp := outBufs.Get().(*[]byte)
+	buf := appendValue((*sp)[:0], root)
+	out := append([]byte(nil), buf...)
+	if cap(buf) <= maxPooledOut {
+		*sp = buf
+		outBufs.Put(sp)
+	}
 	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User)}, nil
 }
 

@@ -14,19 +14,31 @@ import (
 // An event has a few hundred strings (frames, breadcrumbs, lists) and a
 // few dozen raw JSON values; allocating each on its own dominated the cost
 // of building it. So a typedBuilder copies every string into one buffer
-// and remembers where each belongs; finish turns the buffer into a single
-// string and points the fields (and map keys) at their parts. Raw values
-// are cut from shared chunks, each a full slice expression so that an
-// append by a reader cannot reach a neighbour.
+// and every raw value into another, and remembers where each belongs;
+// finish turns them into one string and one byte slice and points the
+// fields (and map members) at their parts. Raw values are full slice
+// expressions, so that an append by a reader cannot reach a neighbour.
+// String lists and *bool come from per-event chunks likewise.
 
 // typedBuilder holds the scratch space of one eventFromValue call.
 type typedBuilder struct {
 	strs  []byte   // the event's strings, back to back
-	fixes []strFix // fields to point into strs
-	maps  []mapFix // map members to insert once strs is a string
-	chunk []byte   // current chunk of raw values (never reused)
-	raw   []byte   // scratch encoding of one raw value
-	next  int      // size of the next chunk
+	fixes []strFix // string fields to point into strs
+	raws  []byte   // the event's raw values, back to back
+	rfix  []rawFix // raw fields to point into raws
+	maps  []mapFix // map members to insert once strs and raws are final
+	// memo remembers the last strings copied, by value: the normalizer
+	// often sets one value twice (abs_path is the filename).
+	memo [4]memoSpan
+	memi int
+	// Per-event chunks (handed out, never reused).
+	lists []string
+	bools []bool
+}
+
+type memoSpan struct {
+	v        *fastjson.Value
+	off, end int
 }
 
 // strFix sets *dst to strs[off:end]. Every assignment of a string field
@@ -37,20 +49,20 @@ type strFix struct {
 	off, end int
 }
 
-// mapFix inserts strs[koff:kend] into raws (with raw) or into strs (with
-// strs[voff:vend]).
+// rawFix sets *dst to raws[off:end], or to nil if off < 0.
+type rawFix struct {
+	dst      *json.RawMessage
+	off, end int
+}
+
+// mapFix inserts strs[koff:kend] into raws (the value raws[voff:vend]) or
+// into strs (the value strs[voff:vend]).
 type mapFix struct {
 	raws       map[string]json.RawMessage
 	strs       map[string]string
-	raw        json.RawMessage
 	koff, kend int
 	voff, vend int
 }
-
-const (
-	firstRawChunk = 2 << 10
-	maxRawChunk   = 32 << 10
-)
 
 var typedBuilders = sync.Pool{New: func() any { return new(typedBuilder) }}
 
@@ -60,6 +72,11 @@ func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
 	off = len(b.strs)
 	if v == nil {
 		return off, off
+	}
+	for _, m := range b.memo {
+		if m.v == v {
+			return m.off, m.end
+		}
 	}
 	switch v.Type() {
 	case fastjson.TypeString:
@@ -75,7 +92,10 @@ func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
 	case fastjson.TypeFalse:
 		b.strs = append(b.strs, "false"...)
 	}
-	return off, len(b.strs)
+	end = len(b.strs)
+	b.memo[b.memi] = memoSpan{v: v, off: off, end: end}
+	b.memi = (b.memi + 1) % len(b.memo)
+	return off, end
 }
 
 // str sets *dst to v read as a string (as lenientOf reads it), once
@@ -92,39 +112,24 @@ func (b *typedBuilder) key(k []byte) (off, end int) {
 	return off, len(b.strs)
 }
 
-// rawValue is v as JSON, in a chunk shared with the event's other raw
-// values (or on its own when large).
-func (b *typedBuilder) rawValue(v *fastjson.Value) json.RawMessage {
-	b.raw = appendValue(b.raw[:0], v)
-	n := len(b.raw)
-	if n > cap(b.chunk)-len(b.chunk) {
-		if b.next == 0 {
-			b.next = firstRawChunk
-		}
-		if n > b.next/2 {
-			out := make([]byte, n)
-			copy(out, b.raw)
-			return out
-		}
-		b.chunk = make([]byte, 0, b.next)
-		b.next = min(2*b.next, maxRawChunk)
-	}
-	start := len(b.chunk)
-	b.chunk = append(b.chunk, b.raw...)
-	return b.chunk[start:len(b.chunk):len(b.chunk)]
-}
-
-func (b *typedBuilder) rawOrNil(v *fastjson.Value) json.RawMessage {
+// raw sets *dst to v as JSON, or to nil if v is null (rawOrNil), once
+// finish runs.
+func (b *typedBuilder) raw(dst *json.RawMessage, v *fastjson.Value) {
 	if v.Type() == fastjson.TypeNull {
-		return nil
+		b.rfix = append(b.rfix, rawFix{dst: dst, off: -1})
+		return
 	}
-	return b.rawValue(v)
+	off := len(b.raws)
+	b.raws = appendValue(b.raws, v)
+	b.rfix = append(b.rfix, rawFix{dst: dst, off: off, end: len(b.raws)})
 }
 
-// rawMember inserts k: v into m once finish runs.
+// rawMember inserts k: v (as JSON) into m once finish runs.
 func (b *typedBuilder) rawMember(m map[string]json.RawMessage, k []byte, v *fastjson.Value) {
 	koff, kend := b.key(k)
-	b.maps = append(b.maps, mapFix{raws: m, raw: b.rawValue(v), koff: koff, kend: kend})
+	voff := len(b.raws)
+	b.raws = appendValue(b.raws, v)
+	b.maps = append(b.maps, mapFix{raws: m, koff: koff, kend: kend, voff: voff, vend: len(b.raws)})
 }
 
 func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
@@ -141,9 +146,20 @@ func (b *typedBuilder) finish() {
 	for _, f := range b.fixes {
 		*f.dst = s[f.off:f.end]
 	}
+	var raws []byte
+	if len(b.raws) > 0 {
+		raws = append([]byte(nil), b.raws...)
+	}
+	for _, f := range b.rfix {
+		if f.off < 0 {
+			*f.dst = nil
+		} else {
+			*f.dst = raws[f.off:f.end:f.end]
+		}
+	}
 	for _, m := range b.maps {
 		if m.raws != nil {
-			m.raws[s[m.koff:m.kend]] = m.raw
+			m.raws[s[m.koff:m.kend]] = raws[m.voff:m.vend:m.vend]
 		} else {
 			m.strs[s[m.koff:m.kend]] = s[m.voff:m.vend]
 		}
@@ -153,11 +169,13 @@ func (b *typedBuilder) finish() {
 // reset readies b for the next event, dropping what refers to the last.
 func (b *typedBuilder) reset() {
 	clear(b.fixes)
+	clear(b.rfix)
 	clear(b.maps)
-	b.strs, b.fixes, b.maps = b.strs[:0], b.fixes[:0], b.maps[:0]
-	b.chunk, b.next = nil, 0
-	if cap(b.raw) > 64<<10 {
-		b.raw = nil
+	b.strs, b.fixes, b.raws, b.rfix, b.maps = b.strs[:0], b.fixes[:0], b.raws[:0], b.rfix[:0], b.maps[:0]
+	b.memo, b.memi = [4]memoSpan{}, 0
+	b.lists, b.bools = nil, nil
+	if cap(b.raws) > 256<<10 {
+		b.raws = nil
 	}
 	if cap(b.strs) > 256<<10 {
 		b.strs = nil
@@ -169,19 +187,23 @@ func str(v *fastjson.Value) string {
 	return s
 }
 
-func boolPtr(v *fastjson.Value) *bool {
+// boolPtr is a pointer to v's boolean, from a per-event chunk, or nil.
+func (b *typedBuilder) boolPtr(v *fastjson.Value) *bool {
+	var x bool
 	switch v.Type() {
 	case fastjson.TypeTrue:
-		t := true
-		return &t
+		x = true
 	case fastjson.TypeFalse:
-		f := false
-		return &f
+	default:
+		return nil
 	}
-	return nil
+	if len(b.bools) == cap(b.bools) {
+		b.bools = make([]bool, 0, 64)
+	}
+	b.bools = append(b.bools, x)
+	return &b.bools[len(b.bools)-1]
 }
 
-// The two booleans boolPtr hands out.
 func intOf(v *fastjson.Value) (int, bool) {
 	if v.Type() != fastjson.TypeNumber {
 		return 0, false
@@ -200,12 +222,27 @@ func intPtr(v *fastjson.Value) *int {
 	return nil
 }
 
+// stringList reads an array as strings (see str); the list is cut from a
+// per-event chunk.
 func (b *typedBuilder) stringList(v *fastjson.Value) []string {
 	arr, err := v.Array()
 	if err != nil {
 		return nil
 	}
-	out := make([]string, len(arr))
+	n := len(arr)
+	if n == 0 {
+		return []string{}
+	}
+	if n > cap(b.lists)-len(b.lists) {
+		if n > 32 {
+			b.lists = make([]string, 0, n)
+		} else {
+			b.lists = make([]string, 0, 64)
+		}
+	}
+	l := len(b.lists)
+	b.lists = b.lists[:l+n]
+	out := b.lists[l : l+n : l+n]
 	for i, x := range arr {
 		b.str(&out[i], x)
 	}
@@ -276,7 +313,7 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 				b.other(&ev.Other, k, v)
 			}
 		case "extra":
-			ev.Extra = b.rawOrNil(v)
+			b.raw(&ev.Extra, v)
 		case "fingerprint":
 			ev.Fingerprint = b.stringList(v)
 		case "sdk":
@@ -316,7 +353,7 @@ func (b *typedBuilder) logEntry(v *fastjson.Value) *api.LogEntry {
 		case "formatted":
 			b.str(&le.Formatted, v)
 		case "params":
-			le.Params = b.rawOrNil(v)
+			b.raw(&le.Params, v)
 		default:
 			b.other(&le.Other, k, v)
 		}
@@ -371,7 +408,7 @@ func (b *typedBuilder) exception(e *api.Exception, v *fastjson.Value) {
 		case "module":
 			b.str(&e.Module, v)
 		case "thread_id":
-			e.ThreadID = b.rawOrNil(v)
+			b.raw(&e.ThreadID, v)
 		case "mechanism":
 			e.Mechanism = b.mechanism(v)
 		case "stacktrace":
@@ -395,7 +432,7 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 		case "type":
 			b.str(&m.Type, v)
 		case "handled":
-			m.Handled = boolPtr(v)
+			m.Handled = b.boolPtr(v)
 		case "synthetic":
 			m.Synthetic = v.Type() == fastjson.TypeTrue
 		case "description":
@@ -411,9 +448,9 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 		case "source":
 			b.str(&m.Source, v)
 		case "data":
-			m.Data = b.rawOrNil(v)
+			b.raw(&m.Data, v)
 		case "meta":
-			m.Meta = b.rawOrNil(v)
+			b.raw(&m.Meta, v)
 		default:
 			b.other(&m.Other, k, v)
 		}
@@ -440,7 +477,7 @@ func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 				}
 			}
 		case "registers":
-			st.Registers = b.rawOrNil(v)
+			b.raw(&st.Registers, v)
 		default:
 			b.other(&st.Other, k, v)
 		}
@@ -479,7 +516,7 @@ func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
 				b.other(&f.Other, k, v)
 			}
 		case "in_app":
-			f.InApp = boolPtr(v)
+			f.InApp = b.boolPtr(v)
 		case "context_line":
 			b.str(&f.ContextLine, v)
 		case "pre_context":
@@ -487,9 +524,9 @@ func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
 		case "post_context":
 			f.PostContext = b.stringList(v)
 		case "vars":
-			f.Vars = b.rawOrNil(v)
+			b.raw(&f.Vars, v)
 		case "data":
-			f.Data = b.rawOrNil(v)
+			b.raw(&f.Data, v)
 		default:
 			b.other(&f.Other, k, v)
 		}
@@ -520,7 +557,7 @@ func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 			to.Visit(func(k []byte, v *fastjson.Value) {
 				switch string(k) {
 				case "id":
-					t.ID = b.rawOrNil(v)
+					b.raw(&t.ID, v)
 				case "name":
 					b.str(&t.Name, v)
 				case "crashed":
@@ -582,7 +619,7 @@ func (b *typedBuilder) breadcrumbs(v *fastjson.Value) *api.Values[api.Breadcrumb
 				case "level":
 					b.str(&c.Level, v)
 				case "data":
-					c.Data = b.rawOrNil(v)
+					b.raw(&c.Data, v)
 				default:
 					b.other(&c.Other, k, v)
 				}
@@ -630,9 +667,9 @@ func (b *typedBuilder) user(v *fastjson.Value) *api.EventUser {
 		case "name":
 			b.str(&u.Name, v)
 		case "geo":
-			u.Geo = b.rawOrNil(v)
+			b.raw(&u.Geo, v)
 		case "data":
-			u.Data = b.rawOrNil(v)
+			b.raw(&u.Data, v)
 		default:
 			b.other(&u.Other, k, v)
 		}
@@ -653,15 +690,15 @@ func (b *typedBuilder) request(v *fastjson.Value) *api.EventRequest {
 		case "method":
 			b.str(&r.Method, v)
 		case "query_string":
-			r.QueryString = b.rawOrNil(v)
+			b.raw(&r.QueryString, v)
 		case "data":
-			r.Data = b.rawOrNil(v)
+			b.raw(&r.Data, v)
 		case "cookies":
-			r.Cookies = b.rawOrNil(v)
+			b.raw(&r.Cookies, v)
 		case "headers":
-			r.Headers = b.rawOrNil(v)
+			b.raw(&r.Headers, v)
 		case "env":
-			r.Env = b.rawOrNil(v)
+			b.raw(&r.Env, v)
 		default:
 			b.other(&r.Other, k, v)
 		}
@@ -709,7 +746,7 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 			return
 		}
 		// As with sdk.packages, a repeated "images" adds to the list: the
-		// strings are allocated here; Other members are inserted at once.
+		// strings and raw values are allocated here.
 		arr, _ := v.Array()
 		for _, x := range arr {
 			io, err := x.Object()
@@ -729,7 +766,7 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 					if img.Other == nil {
 						img.Other = make(map[string]json.RawMessage)
 					}
-					img.Other[string(k)] = b.rawValue(v)
+					img.Other[string(k)] = rawValue(v)
 				}
 			})
 			d.Images = append(d.Images, img)
