@@ -90,7 +90,7 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	a := arenas.Get().(*fastjson.Arena)
 	defer func() { a.Reset(); arenas.Put(a) }()
 
-	n := &normalizer{a: a, opts: opts}
+	n := &normalizer{a: a, opts: opts, plainKeys: !hasEscapedKey(raw)}
 	defer n.release()
 	n.run(root)
 	n.flush()
@@ -156,6 +156,40 @@ type normalizer struct {
 	parsers []*fastjson.Parser
 	// platform is the event's normalized platform.
 	platform string
+	// plainKeys: no member name in the payload has an escape, so a name
+	// is found the same before and after fastjson unescapes the names.
+	plainKeys bool
+}
+
+// hasEscapedKey reports whether a member name in the JSON text raw (valid
+// JSON) contains an escape. A backslash only occurs in strings, and the
+// first one after the end of a string begins an escape of the next string;
+// that string is a member name if a colon follows it.
+func hasEscapedKey(raw []byte) bool {
+	i := 0
+	for {
+		j := bytes.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			return false
+		}
+		i += j
+		for i < len(raw) && raw[i] != '"' {
+			if raw[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		i++ // past the closing quote
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if i >= len(raw) {
+			return false
+		}
+		if raw[i] == ':' {
+			return true
+		}
+	}
 }
 
 // legacy interface names and the keys they stand for.
@@ -1025,8 +1059,48 @@ func (n *normalizer) stacktrace(container *fastjson.Value, key string) {
 	}
 }
 
+// frameMembers are the members of a frame that frame reads: the first of
+// each name, as fastjson's Get finds it.
+type frameMembers struct {
+	filename, absPath, platform, inApp, module *fastjson.Value
+}
+
 func (n *normalizer) frame(f *fastjson.Value) {
-	filename, absPath := f.Get("filename"), f.Get("abs_path")
+	var m frameMembers
+	if n.plainKeys {
+		// One pass instead of a Get (a scan, two on a miss) per name.
+		o, _ := f.Object()
+		o.Visit(func(k []byte, v *fastjson.Value) {
+			var p **fastjson.Value
+			switch string(k) {
+			case "filename":
+				p = &m.filename
+			case "abs_path":
+				p = &m.absPath
+			case "platform":
+				p = &m.platform
+			case "in_app":
+				p = &m.inApp
+			case "module":
+				p = &m.module
+			default:
+				return
+			}
+			if *p == nil {
+				*p = v
+			}
+		})
+	} else {
+		// An escaped member name: Get's answers depend on whether it has
+		// unescaped the names yet, so ask it, in the order it always was.
+		m.filename, m.absPath = f.Get("filename"), f.Get("abs_path")
+	}
+	n.frameWith(f, &m)
+}
+
+func (n *normalizer) frameWith(f *fastjson.Value, m *frameMembers) {
+	slow := !n.plainKeys
+	filename, absPath := m.filename, m.absPath
 	if isAbsent(absPath) && !isAbsent(filename) {
 		f.Set("abs_path", filename)
 		absPath = filename
@@ -1041,14 +1115,21 @@ func (n *normalizer) frame(f *fastjson.Value) {
 			}
 		}
 		n.setStr(f, "filename", fn)
+		// What Get now finds: fn, or setStr's placeholder null.
+		filename = f.Get("filename")
+	}
+	if slow {
+		m.platform = f.Get("platform")
+		absPath = f.Get("abs_path")
+		m.inApp = f.Get("in_app")
 	}
 	// Read in place (bytesOf): a frame's strings are only looked at here.
 	js, node := isJSFamily(n.platform), n.platform == "node"
-	if p := bytesOf(f.Get("platform")); len(p) > 0 {
+	if p := bytesOf(m.platform); len(p) > 0 {
 		js, node = string(p) == "javascript" || string(p) == "node", string(p) == "node"
 	}
-	abs := bytesOf(f.Get("abs_path"))
-	iv := f.Get("in_app")
+	abs := bytesOf(absPath)
+	iv := m.inApp
 	if js && (string(abs) == "native" || string(abs) == "[native code]" ||
 		(node && len(abs) > 0 && !nodeAppPath(abs))) {
 		f.Set("in_app", n.a.NewFalse())
@@ -1057,7 +1138,10 @@ func (n *normalizer) frame(f *fastjson.Value) {
 	if iv != nil && (iv.Type() == fastjson.TypeTrue || iv.Type() == fastjson.TypeFalse) {
 		return
 	}
-	if defaultInAppBytes(js, abs, bytesOf(f.Get("filename")), bytesOf(f.Get("module"))) {
+	if slow {
+		filename, m.module = f.Get("filename"), f.Get("module")
+	}
+	if defaultInAppBytes(js, abs, bytesOf(filename), bytesOf(m.module)) {
 		f.Set("in_app", n.a.NewTrue())
 	} else {
 		f.Set("in_app", n.a.NewFalse())

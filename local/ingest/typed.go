@@ -27,18 +27,9 @@ type typedBuilder struct {
 	raws  []byte   // the event's raw values, back to back
 	rfix  []rawFix // raw fields to point into raws
 	maps  []mapFix // map members to insert once strs and raws are final
-	// memo remembers the last strings copied, by value: the normalizer
-	// often sets one value twice (abs_path is the filename).
-	memo [4]memoSpan
-	memi int
 	// Per-event chunks (handed out, never reused).
 	lists []string
 	bools []bool
-}
-
-type memoSpan struct {
-	v        *fastjson.Value
-	off, end int
 }
 
 // strFix sets *dst to strs[off:end]. Every assignment of a string field
@@ -73,11 +64,6 @@ func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
 	if v == nil {
 		return off, off
 	}
-	for _, m := range b.memo {
-		if m.v == v {
-			return m.off, m.end
-		}
-	}
 	switch v.Type() {
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
@@ -92,10 +78,7 @@ func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
 	case fastjson.TypeFalse:
 		b.strs = append(b.strs, "false"...)
 	}
-	end = len(b.strs)
-	b.memo[b.memi] = memoSpan{v: v, off: off, end: end}
-	b.memi = (b.memi + 1) % len(b.memo)
-	return off, end
+	return off, len(b.strs)
 }
 
 // str sets *dst to v read as a string (as lenientOf reads it), once
@@ -172,7 +155,6 @@ func (b *typedBuilder) reset() {
 	clear(b.rfix)
 	clear(b.maps)
 	b.strs, b.fixes, b.raws, b.rfix, b.maps = b.strs[:0], b.fixes[:0], b.raws[:0], b.rfix[:0], b.maps[:0]
-	b.memo, b.memi = [4]memoSpan{}, 0
 	b.lists, b.bools = nil, nil
 	if cap(b.raws) > 256<<10 {
 		b.raws = nil
@@ -486,13 +468,24 @@ func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 }
 
 func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
+	// The normalizer often gives abs_path the filename's value: its
+	// string is copied once.
+	var path *fastjson.Value
+	var pathOff, pathEnd int
+	samePath := func(dst *string, v *fastjson.Value) {
+		if v != path {
+			path = v
+			pathOff, pathEnd = b.span(v)
+		}
+		b.fixes = append(b.fixes, strFix{dst: dst, off: pathOff, end: pathEnd})
+	}
 	o, _ := v.Object()
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "filename":
-			b.str(&f.Filename, v)
+			samePath(&f.Filename, v)
 		case "abs_path":
-			b.str(&f.AbsPath, v)
+			samePath(&f.AbsPath, v)
 		case "function":
 			b.str(&f.Function, v)
 		case "raw_function":
