@@ -51,11 +51,7 @@ type NormalizedEvent struct {
 var (
 	eventParsers fastjson.ParserPool
 	arenas       = sync.Pool{New: func() any { return new(fastjson.Arena) }}
-	outBufs      = sync.Pool{New: func() any { return new([]byte) }}
 )
-
-// maxPooledOut caps the output buffers kept for reuse.
-const maxPooledOut = 1 << 20
 
 // Normalize parses an event payload and normalizes it the way Relay does
 // before Sentry stores it (protocol.md §3):
@@ -95,21 +91,17 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	n.run(root)
 	n.flush()
 
-	ev := eventFromValue(root)
+	// One walk reads the typed event and writes the JSON (in a pooled
+	// buffer, copied once at its final size by assemble), leaving the
+	// places of the derived members open.
+	b := typedBuilders.Get().(*typedBuilder)
+	ev := b.event(root)
+	b.finish()
 	applyDerived(ev)
-	n.setDerived(ev)
-	n.flush()
-
-	// Encoded in a pooled buffer and copied once at its final size: any
-	// guess of the size either wastes room or grows (JavaScript frames
-	// gain an abs_path each).
-	sp := outBufs.Get().(*[]byte)
-	buf := appendValue((*sp)[:0], root)
-	out := append([]byte(nil), buf...)
-	if cap(buf) <= maxPooledOut {
-		*sp = buf
-		outBufs.Put(sp)
-	}
+	out, scratch := b.assemble(ev, b.strs)
+	b.strs = scratch
+	b.reset()
+	typedBuilders.Put(b)
 	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User)}, nil
 }
 

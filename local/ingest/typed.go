@@ -2,35 +2,47 @@ package ingest
 
 import (
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/snag-dev/snag/api"
 	"github.com/valyala/fastjson"
 )
 
-// This file builds the typed api.Event from a normalized fastjson tree
-// without reflection. Members a type does not model go to its Other map.
+// This file builds the typed api.Event and writes the normalized JSON in
+// one walk over the normalized fastjson tree, without reflection. Members
+// a type does not model go to its Other map. The JSON is what appendValue
+// writes for the tree, except the derived members (type, title, culprit,
+// metadata), which depend on the typed event: the walk leaves their places
+// open and assemble fills them.
 //
 // An event has a few hundred strings (frames, breadcrumbs, lists) and a
 // few dozen raw JSON values; allocating each on its own dominated the cost
-// of building it. So a typedBuilder copies every string into one buffer
-// and every raw value into another, and remembers where each belongs;
-// finish turns them into one string and one byte slice and points the
-// fields (and map members) at their parts. Raw values are full slice
-// expressions, so that an append by a reader cannot reach a neighbour.
-// String lists and *bool come from per-event chunks likewise.
+// of building it. So the builder copies every string into one buffer and
+// remembers where each belongs, and remembers where in the JSON each raw
+// value was written; finish turns them into one string and one byte slice
+// and points the fields (and map members) at their parts. Raw values are
+// full slice expressions, so that an append by a reader cannot reach a
+// neighbour. String lists and *bool come from per-event chunks likewise.
 
-// typedBuilder holds the scratch space of one eventFromValue call.
+// typedBuilder holds the scratch space of one event.
 type typedBuilder struct {
+	out   []byte   // the JSON written so far (pooled)
 	strs  []byte   // the event's strings, back to back
 	fixes []strFix // string fields to point into strs
-	raws  []byte   // the event's raw values, back to back
-	rfix  []rawFix // raw fields to point into raws
+	rfix  []rawFix // raw fields to cut from out
 	maps  []mapFix // map members to insert once strs and raws are final
+	// derived[i] is where in out the value of the event's first member
+	// named derivedNames[i] goes, or -1 if it has none.
+	derived [4]int
 	// Per-event chunks (handed out, never reused).
 	lists []string
 	bools []bool
 }
+
+// derivedNames are the members Normalize derives, in the order it adds
+// the missing ones.
+var derivedNames = [4]string{"type", "title", "culprit", "metadata"}
 
 // strFix sets *dst to strs[off:end]. Every assignment of a string field
 // goes through one, in order, so a member given twice ends as it did when
@@ -40,14 +52,14 @@ type strFix struct {
 	off, end int
 }
 
-// rawFix sets *dst to raws[off:end], or to nil if off < 0.
+// rawFix sets *dst to out[off:end] (copied), or to nil if off < 0.
 type rawFix struct {
 	dst      *json.RawMessage
 	off, end int
 }
 
-// mapFix inserts strs[koff:kend] into raws (the value raws[voff:vend]) or
-// into strs (the value strs[voff:vend]).
+// mapFix inserts strs[koff:kend] into raws (the value out[voff:vend],
+// copied) or into strs (the value strs[voff:vend]).
 type mapFix struct {
 	raws       map[string]json.RawMessage
 	strs       map[string]string
@@ -57,34 +69,54 @@ type mapFix struct {
 
 var typedBuilders = sync.Pool{New: func() any { return new(typedBuilder) }}
 
-// span appends v's lenient string (string, number or boolean; "" for
-// anything else) to strs and returns where it is.
-func (b *typedBuilder) span(v *fastjson.Value) (off, end int) {
-	off = len(b.strs)
-	if v == nil {
-		return off, off
+// name writes a member name (after a comma unless *first).
+func (b *typedBuilder) name(first *bool, k []byte) {
+	if !*first {
+		b.out = append(b.out, ',')
 	}
+	*first = false
+	b.out = appendString(b.out, k)
+	b.out = append(b.out, ':')
+}
+
+// val writes v.
+func (b *typedBuilder) val(v *fastjson.Value) {
+	b.out = appendValue(b.out, v)
+}
+
+// strSpan writes v and appends its lenient string (string, number or
+// boolean; "" for anything else, as lenientOf reads it) to strs, and
+// returns where that is.
+func (b *typedBuilder) strSpan(v *fastjson.Value) (off, end int) {
+	off = len(b.strs)
 	switch v.Type() {
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
+		b.out = appendString(b.out, s)
 		b.strs = append(b.strs, s...)
 	case fastjson.TypeNumber:
-		b.strs = v.MarshalTo(b.strs)
-		if !validNumber(b.strs[off:]) {
-			b.strs = b.strs[:off]
+		start := len(b.out)
+		b.out = v.MarshalTo(b.out)
+		if validNumber(b.out[start:]) {
+			b.strs = append(b.strs, b.out[start:]...)
+		} else {
+			b.out = append(b.out[:start], "null"...)
 		}
 	case fastjson.TypeTrue:
+		b.out = append(b.out, "true"...)
 		b.strs = append(b.strs, "true"...)
 	case fastjson.TypeFalse:
+		b.out = append(b.out, "false"...)
 		b.strs = append(b.strs, "false"...)
+	default:
+		b.val(v)
 	}
 	return off, len(b.strs)
 }
 
-// str sets *dst to v read as a string (as lenientOf reads it), once
-// finish runs.
+// str writes v and sets *dst to it read as a string, once finish runs.
 func (b *typedBuilder) str(dst *string, v *fastjson.Value) {
-	off, end := b.span(v)
+	off, end := b.strSpan(v)
 	b.fixes = append(b.fixes, strFix{dst: dst, off: off, end: end})
 }
 
@@ -95,24 +127,25 @@ func (b *typedBuilder) key(k []byte) (off, end int) {
 	return off, len(b.strs)
 }
 
-// raw sets *dst to v as JSON, or to nil if v is null (rawOrNil), once
-// finish runs.
+// raw writes v and sets *dst to it, or to nil if v is null, once finish
+// runs.
 func (b *typedBuilder) raw(dst *json.RawMessage, v *fastjson.Value) {
 	if v.Type() == fastjson.TypeNull {
+		b.out = append(b.out, "null"...)
 		b.rfix = append(b.rfix, rawFix{dst: dst, off: -1})
 		return
 	}
-	off := len(b.raws)
-	b.raws = appendValue(b.raws, v)
-	b.rfix = append(b.rfix, rawFix{dst: dst, off: off, end: len(b.raws)})
+	off := len(b.out)
+	b.val(v)
+	b.rfix = append(b.rfix, rawFix{dst: dst, off: off, end: len(b.out)})
 }
 
-// rawMember inserts k: v (as JSON) into m once finish runs.
+// rawMember writes v and inserts k: v into m once finish runs.
 func (b *typedBuilder) rawMember(m map[string]json.RawMessage, k []byte, v *fastjson.Value) {
 	koff, kend := b.key(k)
-	voff := len(b.raws)
-	b.raws = appendValue(b.raws, v)
-	b.maps = append(b.maps, mapFix{raws: m, koff: koff, kend: kend, voff: voff, vend: len(b.raws)})
+	voff := len(b.out)
+	b.val(v)
+	b.maps = append(b.maps, mapFix{raws: m, koff: koff, kend: kend, voff: voff, vend: len(b.out)})
 }
 
 func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
@@ -122,27 +155,39 @@ func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjso
 	b.rawMember(*m, k, v)
 }
 
-// finish makes strs one string and puts the fields and map members in
-// place.
+// finish makes strs one string and the raw values one byte slice, and
+// puts the fields and map members in place.
 func (b *typedBuilder) finish() {
 	s := string(b.strs)
 	for _, f := range b.fixes {
 		*f.dst = s[f.off:f.end]
 	}
-	var raws []byte
-	if len(b.raws) > 0 {
-		raws = append([]byte(nil), b.raws...)
-	}
+	n := 0
 	for _, f := range b.rfix {
-		if f.off < 0 {
-			*f.dst = nil
-		} else {
-			*f.dst = raws[f.off:f.end:f.end]
+		if f.off >= 0 {
+			n += f.end - f.off
 		}
 	}
 	for _, m := range b.maps {
 		if m.raws != nil {
-			m.raws[s[m.koff:m.kend]] = raws[m.voff:m.vend:m.vend]
+			n += m.vend - m.voff
+		}
+	}
+	raws := make([]byte, 0, n)
+	for _, f := range b.rfix {
+		if f.off < 0 {
+			*f.dst = nil
+			continue
+		}
+		i := len(raws)
+		raws = append(raws, b.out[f.off:f.end]...)
+		*f.dst = raws[i:len(raws):len(raws)]
+	}
+	for _, m := range b.maps {
+		if m.raws != nil {
+			i := len(raws)
+			raws = append(raws, b.out[m.voff:m.vend]...)
+			m.raws[s[m.koff:m.kend]] = raws[i:len(raws):len(raws)]
 		} else {
 			m.strs[s[m.koff:m.kend]] = s[m.voff:m.vend]
 		}
@@ -154,10 +199,11 @@ func (b *typedBuilder) reset() {
 	clear(b.fixes)
 	clear(b.rfix)
 	clear(b.maps)
-	b.strs, b.fixes, b.raws, b.rfix, b.maps = b.strs[:0], b.fixes[:0], b.raws[:0], b.rfix[:0], b.maps[:0]
+	b.out, b.strs, b.fixes, b.rfix, b.maps = b.out[:0], b.strs[:0], b.fixes[:0], b.rfix[:0], b.maps[:0]
 	b.lists, b.bools = nil, nil
-	if cap(b.raws) > 256<<10 {
-		b.raws = nil
+	// Keep what a typical event needs, not what the largest one did.
+	if cap(b.out) > 1<<20 {
+		b.out = nil
 	}
 	if cap(b.strs) > 256<<10 {
 		b.strs = nil
@@ -204,46 +250,75 @@ func intPtr(v *fastjson.Value) *int {
 	return nil
 }
 
-// stringList reads an array as strings (see str); the list is cut from a
-// per-event chunk.
+// stringList writes v and reads it as a list of strings (see str), nil if
+// it is no array; the list is cut from a per-event chunk.
 func (b *typedBuilder) stringList(v *fastjson.Value) []string {
 	arr, err := v.Array()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	n := len(arr)
 	if n == 0 {
+		b.out = append(b.out, "[]"...)
 		return []string{}
 	}
 	if n > cap(b.lists)-len(b.lists) {
-		if n > 32 {
-			b.lists = make([]string, 0, n)
-		} else {
-			b.lists = make([]string, 0, 64)
-		}
+		b.lists = make([]string, 0, max(n, 64))
 	}
 	l := len(b.lists)
 	b.lists = b.lists[:l+n]
 	out := b.lists[l : l+n : l+n]
+	b.out = append(b.out, '[')
 	for i, x := range arr {
+		if i > 0 {
+			b.out = append(b.out, ',')
+		}
 		b.str(&out[i], x)
 	}
+	b.out = append(b.out, ']')
 	return out
 }
 
-func eventFromValue(root *fastjson.Value) *api.Event {
-	b := typedBuilders.Get().(*typedBuilder)
-	ev := b.event(root)
-	b.finish()
-	b.reset()
-	typedBuilders.Put(b)
-	return ev
+// elements writes arr, calling f for each object in it (with its index
+// among the objects) to write it; other elements are written as they are.
+func (b *typedBuilder) elements(arr []*fastjson.Value, f func(i int, o *fastjson.Object)) {
+	b.out = append(b.out, '[')
+	i := 0
+	for j, x := range arr {
+		if j > 0 {
+			b.out = append(b.out, ',')
+		}
+		if o, err := x.Object(); err == nil {
+			f(i, o)
+			i++
+		} else {
+			b.val(x)
+		}
+	}
+	b.out = append(b.out, ']')
 }
 
+// countObjects is how many of arr are objects.
+func countObjects(arr []*fastjson.Value) int {
+	n := 0
+	for _, x := range arr {
+		if x.Type() == fastjson.TypeObject {
+			n++
+		}
+	}
+	return n
+}
+
+// event writes the event object (but for its closing brace) and reads it.
 func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
+	b.derived = [4]int{-1, -1, -1, -1}
 	ev := &api.Event{}
 	o, _ := root.Object()
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "event_id":
 			b.str(&ev.EventID, v)
@@ -251,6 +326,7 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 			if t, ok := timeOf(v); ok {
 				ev.Timestamp = api.Timestamp{Time: t}
 			}
+			b.val(v)
 		case "platform":
 			b.str(&ev.Platform, v)
 		case "level":
@@ -270,7 +346,27 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 		case "checksum":
 			b.str(&ev.Checksum, v)
 		case "type":
+			// Derive reads the type sent (a transaction); the JSON gets
+			// the derived one in the place of the first.
+			start := len(b.out)
 			b.str(&ev.Type, v)
+			if b.derived[0] < 0 {
+				b.out = b.out[:start]
+				b.derived[0] = start
+			}
+		case "title", "culprit", "metadata":
+			// Derived; recomputed by Normalize.
+			i := 1
+			if string(k) == "culprit" {
+				i = 2
+			} else if string(k) == "metadata" {
+				i = 3
+			}
+			if b.derived[i] < 0 {
+				b.derived[i] = len(b.out)
+			} else {
+				b.val(v)
+			}
 		case "logentry":
 			ev.LogEntry = b.logEntry(v)
 		case "exception":
@@ -290,7 +386,13 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 		case "contexts":
 			if co, err := v.Object(); err == nil {
 				ev.Contexts = make(map[string]json.RawMessage, co.Len())
-				co.Visit(func(k []byte, v *fastjson.Value) { b.rawMember(ev.Contexts, k, v) })
+				b.out = append(b.out, '{')
+				first := true
+				co.Visit(func(k []byte, v *fastjson.Value) {
+					b.name(&first, k)
+					b.rawMember(ev.Contexts, k, v)
+				})
+				b.out = append(b.out, '}')
 			} else {
 				b.other(&ev.Other, k, v)
 			}
@@ -305,16 +407,18 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 		case "modules":
 			if mo, err := v.Object(); err == nil {
 				ev.Modules = make(map[string]string, mo.Len())
+				b.out = append(b.out, '{')
+				first := true
 				mo.Visit(func(k []byte, v *fastjson.Value) {
+					b.name(&first, k)
 					koff, kend := b.key(k)
-					voff, vend := b.span(v)
+					voff, vend := b.strSpan(v)
 					b.maps = append(b.maps, mapFix{strs: ev.Modules, koff: koff, kend: kend, voff: voff, vend: vend})
 				})
+				b.out = append(b.out, '}')
 			} else {
 				b.other(&ev.Other, k, v)
 			}
-		case "title", "culprit", "metadata":
-			// Derived; recomputed by Normalize.
 		default:
 			b.other(&ev.Other, k, v)
 		}
@@ -325,10 +429,14 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 func (b *typedBuilder) logEntry(v *fastjson.Value) *api.LogEntry {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	le := &api.LogEntry{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "message":
 			b.str(&le.Message, v)
@@ -340,27 +448,21 @@ func (b *typedBuilder) logEntry(v *fastjson.Value) *api.LogEntry {
 			b.other(&le.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return le
-}
-
-// countObjects is how many of arr are objects.
-func countObjects(arr []*fastjson.Value) int {
-	n := 0
-	for _, x := range arr {
-		if x.Type() == fastjson.TypeObject {
-			n++
-		}
-	}
-	return n
 }
 
 func (b *typedBuilder) exceptions(v *fastjson.Value) *api.Values[api.Exception] {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	out := &api.Values[api.Exception]{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		if string(k) != "values" {
 			b.other(&out.Other, k, v)
 			return
@@ -368,20 +470,21 @@ func (b *typedBuilder) exceptions(v *fastjson.Value) *api.Values[api.Exception] 
 		arr, _ := v.Array()
 		// Filled in place: the fixes point into this array.
 		out.Values = make([]api.Exception, countObjects(arr), len(arr))
-		i := 0
-		for _, x := range arr {
-			if x.Type() == fastjson.TypeObject {
-				b.exception(&out.Values[i], x)
-				i++
-			}
+		if arr == nil {
+			b.val(v)
+			return
 		}
+		b.elements(arr, func(i int, o *fastjson.Object) { b.exception(&out.Values[i], o) })
 	})
+	b.out = append(b.out, '}')
 	return out
 }
 
-func (b *typedBuilder) exception(e *api.Exception, v *fastjson.Value) {
-	o, _ := v.Object()
+func (b *typedBuilder) exception(e *api.Exception, o *fastjson.Object) {
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "type":
 			b.str(&e.Type, v)
@@ -401,32 +504,42 @@ func (b *typedBuilder) exception(e *api.Exception, v *fastjson.Value) {
 			b.other(&e.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 }
 
 func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	m := &api.Mechanism{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "type":
 			b.str(&m.Type, v)
 		case "handled":
 			m.Handled = b.boolPtr(v)
+			b.val(v)
 		case "synthetic":
 			m.Synthetic = v.Type() == fastjson.TypeTrue
+			b.val(v)
 		case "description":
 			b.str(&m.Description, v)
 		case "help_link":
 			b.str(&m.HelpLink, v)
 		case "exception_id":
 			m.ExceptionID = intPtr(v)
+			b.val(v)
 		case "parent_id":
 			m.ParentID = intPtr(v)
+			b.val(v)
 		case "is_exception_group":
 			m.IsExceptionGroup = v.Type() == fastjson.TypeTrue
+			b.val(v)
 		case "source":
 			b.str(&m.Source, v)
 		case "data":
@@ -437,50 +550,58 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 			b.other(&m.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return m
 }
 
 func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	st := &api.Stacktrace{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "frames":
 			arr, _ := v.Array()
 			st.Frames = make([]api.Frame, countObjects(arr), len(arr))
-			i := 0
-			for _, f := range arr {
-				if f.Type() == fastjson.TypeObject {
-					b.frame(&st.Frames[i], f)
-					i++
-				}
+			if arr == nil {
+				b.val(v)
+				return
 			}
+			b.elements(arr, func(i int, o *fastjson.Object) { b.frame(&st.Frames[i], o) })
 		case "registers":
 			b.raw(&st.Registers, v)
 		default:
 			b.other(&st.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return st
 }
 
-func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
+func (b *typedBuilder) frame(f *api.Frame, o *fastjson.Object) {
 	// The normalizer often gives abs_path the filename's value: its
 	// string is copied once.
 	var path *fastjson.Value
 	var pathOff, pathEnd int
 	samePath := func(dst *string, v *fastjson.Value) {
-		if v != path {
+		if v == path {
+			b.val(v)
+		} else {
 			path = v
-			pathOff, pathEnd = b.span(v)
+			pathOff, pathEnd = b.strSpan(v)
 		}
 		b.fixes = append(b.fixes, strFix{dst: dst, off: pathOff, end: pathEnd})
 	}
-	o, _ := v.Object()
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "filename":
 			samePath(&f.Filename, v)
@@ -499,17 +620,20 @@ func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
 		case "lineno":
 			if i, ok := intOf(v); ok {
 				f.Lineno = i
+				b.val(v)
 			} else {
 				b.other(&f.Other, k, v)
 			}
 		case "colno":
 			if i, ok := intOf(v); ok {
 				f.Colno = i
+				b.val(v)
 			} else {
 				b.other(&f.Other, k, v)
 			}
 		case "in_app":
 			f.InApp = b.boolPtr(v)
+			b.val(v)
 		case "context_line":
 			b.str(&f.ContextLine, v)
 		case "pre_context":
@@ -524,30 +648,36 @@ func (b *typedBuilder) frame(f *api.Frame, v *fastjson.Value) {
 			b.other(&f.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 }
 
 func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	out := &api.Values[api.Thread]{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		if string(k) != "values" {
 			b.other(&out.Other, k, v)
 			return
 		}
 		arr, _ := v.Array()
 		out.Values = make([]api.Thread, countObjects(arr), len(arr))
-		i := 0
-		for _, x := range arr {
-			to, err := x.Object()
-			if err != nil {
-				continue
-			}
+		if arr == nil {
+			b.val(v)
+			return
+		}
+		b.elements(arr, func(i int, to *fastjson.Object) {
 			t := &out.Values[i]
-			i++
+			b.out = append(b.out, '{')
+			first := true
 			to.Visit(func(k []byte, v *fastjson.Value) {
+				b.name(&first, k)
 				switch string(k) {
 				case "id":
 					b.raw(&t.ID, v)
@@ -555,10 +685,13 @@ func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 					b.str(&t.Name, v)
 				case "crashed":
 					t.Crashed = v.Type() == fastjson.TypeTrue
+					b.val(v)
 				case "current":
 					t.Current = v.Type() == fastjson.TypeTrue
+					b.val(v)
 				case "main":
 					t.Main = v.Type() == fastjson.TypeTrue
+					b.val(v)
 				case "state":
 					b.str(&t.State, v)
 				case "stacktrace":
@@ -569,37 +702,45 @@ func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 					b.other(&t.Other, k, v)
 				}
 			})
-		}
+			b.out = append(b.out, '}')
+		})
 	})
+	b.out = append(b.out, '}')
 	return out
 }
 
 func (b *typedBuilder) breadcrumbs(v *fastjson.Value) *api.Values[api.Breadcrumb] {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	out := &api.Values[api.Breadcrumb]{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		if string(k) != "values" {
 			b.other(&out.Other, k, v)
 			return
 		}
 		arr, _ := v.Array()
 		out.Values = make([]api.Breadcrumb, countObjects(arr), len(arr))
-		i := 0
-		for _, x := range arr {
-			bo, err := x.Object()
-			if err != nil {
-				continue
-			}
+		if arr == nil {
+			b.val(v)
+			return
+		}
+		b.elements(arr, func(i int, bo *fastjson.Object) {
 			c := &out.Values[i]
-			i++
+			b.out = append(b.out, '{')
+			first := true
 			bo.Visit(func(k []byte, v *fastjson.Value) {
+				b.name(&first, k)
 				switch string(k) {
 				case "timestamp":
 					if t, ok := timeOf(v); ok {
 						c.Timestamp = api.Timestamp{Time: t}
+						b.val(v)
 					} else {
 						b.other(&c.Other, k, v)
 					}
@@ -617,37 +758,53 @@ func (b *typedBuilder) breadcrumbs(v *fastjson.Value) *api.Values[api.Breadcrumb
 					b.other(&c.Other, k, v)
 				}
 			})
-		}
+			b.out = append(b.out, '}')
+		})
 	})
+	b.out = append(b.out, '}')
 	return out
 }
 
 func (b *typedBuilder) tags(v *fastjson.Value) api.Tags {
 	arr, err := v.Array()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	tags := make(api.Tags, 0, len(arr))
-	for _, p := range arr {
+	b.out = append(b.out, '[')
+	for i, p := range arr {
+		if i > 0 {
+			b.out = append(b.out, ',')
+		}
 		kv, err := p.Array()
 		if err != nil || len(kv) != 2 {
+			b.val(p)
 			continue
 		}
 		tags = append(tags, api.Tag{})
 		t := &tags[len(tags)-1]
+		b.out = append(b.out, '[')
 		b.str(&t.Key, kv[0])
+		b.out = append(b.out, ',')
 		b.str(&t.Value, kv[1])
+		b.out = append(b.out, ']')
 	}
+	b.out = append(b.out, ']')
 	return tags
 }
 
 func (b *typedBuilder) user(v *fastjson.Value) *api.EventUser {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	u := &api.EventUser{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "id":
 			b.str(&u.ID, v)
@@ -667,16 +824,21 @@ func (b *typedBuilder) user(v *fastjson.Value) *api.EventUser {
 			b.other(&u.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return u
 }
 
 func (b *typedBuilder) request(v *fastjson.Value) *api.EventRequest {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	r := &api.EventRequest{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "url":
 			b.str(&r.URL, v)
@@ -696,16 +858,21 @@ func (b *typedBuilder) request(v *fastjson.Value) *api.EventRequest {
 			b.other(&r.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return r
 }
 
 func (b *typedBuilder) sdk(v *fastjson.Value) *api.ClientSDK {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	s := &api.ClientSDK{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		switch string(k) {
 		case "name":
 			b.str(&s.Name, v)
@@ -715,25 +882,32 @@ func (b *typedBuilder) sdk(v *fastjson.Value) *api.ClientSDK {
 			s.Integrations = b.stringList(v)
 		case "packages":
 			// A repeated "packages" adds to the list, which may move it:
-			// these strings are allocated here, not fixed up later.
+			// these strings are allocated here, not fixed up later. Read
+			// with Get before val unescapes the member names, as before.
 			arr, _ := v.Array()
 			for _, p := range arr {
 				s.Packages = append(s.Packages, api.SDKPackage{Name: str(p.Get("name")), Version: str(p.Get("version"))})
 			}
+			b.val(v)
 		default:
 			b.other(&s.Other, k, v)
 		}
 	})
+	b.out = append(b.out, '}')
 	return s
 }
 
 func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 	o, err := v.Object()
 	if err != nil {
+		b.val(v)
 		return nil
 	}
 	d := &api.DebugMeta{}
+	b.out = append(b.out, '{')
+	first := true
 	o.Visit(func(k []byte, v *fastjson.Value) {
+		b.name(&first, k)
 		if string(k) != "images" {
 			b.other(&d.Other, k, v)
 			return
@@ -764,6 +938,122 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 			})
 			d.Images = append(d.Images, img)
 		}
+		b.val(v)
 	})
+	b.out = append(b.out, '}')
 	return d
+}
+
+// assemble returns the event's JSON: what the walk wrote, with the derived
+// members of ev in the places of their first namesakes and the missing
+// ones added at the end, in a new slice of the final size. Each derived
+// string is written the way Normalize used to put it in the tree and
+// write it: strings fastjson's arena cannot hold went through a JSON
+// round trip, which turns invalid UTF-8 into U+FFFD.
+func (b *typedBuilder) assemble(ev *api.Event, scratch []byte) (out, scratchAfter []byte) {
+	// The derived values, back to back in scratch.
+	var ends [4]int
+	d := scratch[:0]
+	d = appendDerivedString(d, ev.Type)
+	ends[0] = len(d)
+	d = appendDerivedString(d, ev.Title)
+	ends[1] = len(d)
+	d = appendDerivedString(d, ev.Culprit)
+	ends[2] = len(d)
+	d = appendMetadata(d, ev.Metadata)
+	ends[3] = len(d)
+	value := func(i int) []byte {
+		if i == 0 {
+			return d[:ends[0]]
+		}
+		return d[ends[i-1]:ends[i]]
+	}
+
+	type insert struct{ at, i int }
+	var ins [4]insert
+	n, size := 0, len(b.out)+len(d)+1
+	for i, at := range b.derived {
+		if at >= 0 {
+			ins[n] = insert{at, i}
+			n++
+		} else {
+			size += len(`,"":`) + len(derivedNames[i])
+		}
+	}
+	slices.SortFunc(ins[:n], func(x, y insert) int { return x.at - y.at })
+
+	out = make([]byte, 0, size)
+	last := 0
+	for _, x := range ins[:n] {
+		out = append(out, b.out[last:x.at]...)
+		out = append(out, value(x.i)...)
+		last = x.at
+	}
+	out = append(out, b.out[last:]...)
+	empty := len(b.out) == 1 // just the opening brace
+	for i, at := range b.derived {
+		if at >= 0 {
+			continue
+		}
+		if !empty {
+			out = append(out, ',')
+		}
+		empty = false
+		out = appendString(out, []byte(derivedNames[i]))
+		out = append(out, ':')
+		out = append(out, value(i)...)
+	}
+	return append(out, '}'), d
+}
+
+// appendDerivedString writes a derived string as Normalize's tree held it.
+func appendDerivedString(dst []byte, s string) []byte {
+	if arenaSafe(s) {
+		return appendString(dst, []byte(s))
+	}
+	return appendString(dst, []byte(validUTF8(s)))
+}
+
+// appendMetadata writes the metadata object setDerived used to build.
+func appendMetadata(dst []byte, md *api.EventMetadata) []byte {
+	dst = append(dst, '{')
+	first := true
+	member := func(name string) {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+	}
+	if md.Type != "" {
+		member("type")
+		dst = appendDerivedString(dst, md.Type)
+	}
+	if md.Value != nil {
+		member("value")
+		dst = appendDerivedString(dst, *md.Value)
+	}
+	if md.Filename != "" {
+		member("filename")
+		dst = appendDerivedString(dst, md.Filename)
+	}
+	if md.Function != "" {
+		member("function")
+		dst = appendDerivedString(dst, md.Function)
+	}
+	if md.Title != "" {
+		member("title")
+		dst = appendDerivedString(dst, md.Title)
+	}
+	if md.DisplayTitleWithTreeLabel != nil {
+		member("display_title_with_tree_label")
+		if *md.DisplayTitleWithTreeLabel {
+			dst = append(dst, "true"...)
+		} else {
+			dst = append(dst, "false"...)
+		}
+	}
+	return append(dst, '}')
 }
