@@ -95,12 +95,11 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	// buffer, copied once at its final size by assemble), leaving the
 	// places of the derived members open.
 	b := typedBuilders.Get().(*typedBuilder)
+	b.start(len(raw))
 	ev := b.event(root)
-	b.finish()
 	applyDerived(ev)
-	out, scratch := b.assemble(ev, b.strs)
-	b.strs = scratch
-	b.reset()
+	out := b.assemble(ev)
+	b.done()
 	typedBuilders.Put(b)
 	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User)}, nil
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/snag-dev/snag/api"
@@ -18,56 +19,102 @@ import (
 //
 // An event has a few hundred strings (frames, breadcrumbs, lists) and a
 // few dozen raw JSON values; allocating each on its own dominated the cost
-// of building it. So the builder copies every string into one buffer and
-// remembers where each belongs, and remembers where in the JSON each raw
-// value was written; finish turns them into one string and one byte slice
-// and points the fields (and map members) at their parts. Raw values are
-// full slice expressions, so that an append by a reader cannot reach a
-// neighbour. String lists and *bool come from per-event chunks likewise.
+// of building it. So they are cut from per-event chunks: strings from a
+// strings.Builder (whose String never copies, and whose bytes written
+// never change), raw values from a byte slice, as full slice expressions
+// so that an append by a reader cannot reach a neighbour. String lists
+// and *bool likewise. The chunks are sized from the event before (see
+// sizeChunks); one that fills up is followed by another.
 
 // typedBuilder holds the scratch space of one event.
 type typedBuilder struct {
-	out   []byte   // the JSON written so far (pooled)
-	strs  []byte   // the event's strings, back to back
-	fixes []strFix // string fields to point into strs
-	rfix  []rawFix // raw fields to cut from out
-	maps  []mapFix // map members to insert once strs and raws are final
+	out  []byte // the JSON written so far (pooled)
+	dbuf []byte // the derived members' values (pooled)
+	join []byte // out with the derived members spliced in (pooled)
 	// derived[i] is where in out the value of the event's first member
 	// named derivedNames[i] goes, or -1 if it has none.
 	derived [4]int
 	// Per-event chunks (handed out, never reused).
+	strs  strings.Builder
+	raws  []byte
 	lists []string
 	bools []bool
+	// Bytes of strings and raw values the events before took, per 1024
+	// bytes of payload (a moving average), and this event's payload size
+	// and use.
+	strRate, rawRate int
+	size             int
+	strUsed, rawUsed int
 }
 
 // derivedNames are the members Normalize derives, in the order it adds
 // the missing ones.
 var derivedNames = [4]string{"type", "title", "culprit", "metadata"}
 
-// strFix sets *dst to strs[off:end]. Every assignment of a string field
-// goes through one, in order, so a member given twice ends as it did when
-// the fields were assigned directly: the last one wins.
-type strFix struct {
-	dst      *string
-	off, end int
+var typedBuilders = sync.Pool{New: func() any { return &typedBuilder{strRate: 512, rawRate: 128} }}
+
+// start readies b for an event of size payload bytes.
+func (b *typedBuilder) start(size int) {
+	b.size = size
+	b.strUsed, b.rawUsed = 0, 0
 }
 
-// rawFix sets *dst to out[off:end] (copied), or to nil if off < 0.
-type rawFix struct {
-	dst      *json.RawMessage
-	off, end int
+// chunkFor is the size of a new chunk that must hold need bytes, given
+// used bytes so far and rate bytes expected per KiB of payload: what the
+// rest of the event likely needs, with an eighth to spare.
+func (b *typedBuilder) chunkFor(need, used, rate int) int {
+	want := b.size*rate>>10 - used
+	return max(need, want+want>>3, 64)
 }
 
-// mapFix inserts strs[koff:kend] into raws (the value out[voff:vend],
-// copied) or into strs (the value strs[voff:vend]).
-type mapFix struct {
-	raws       map[string]json.RawMessage
-	strs       map[string]string
-	koff, kend int
-	voff, vend int
+// intern is s as a string, cut from the current chunk.
+func (b *typedBuilder) intern(s []byte) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if b.strs.Cap()-b.strs.Len() < len(s) {
+		b.strs = strings.Builder{}
+		b.strs.Grow(b.chunkFor(len(s), b.strUsed, b.strRate))
+	}
+	b.strUsed += len(s)
+	n := b.strs.Len()
+	b.strs.Write(s)
+	return b.strs.String()[n:]
 }
 
-var typedBuilders = sync.Pool{New: func() any { return new(typedBuilder) }}
+// keep is s copied into the current chunk of raw values.
+func (b *typedBuilder) keep(s []byte) json.RawMessage {
+	if cap(b.raws)-len(b.raws) < len(s) {
+		b.raws = make([]byte, 0, b.chunkFor(len(s), b.rawUsed, b.rawRate))
+	}
+	b.rawUsed += len(s)
+	n := len(b.raws)
+	b.raws = append(b.raws, s...)
+	return b.raws[n:len(b.raws):len(b.raws)]
+}
+
+// done records this event's use for sizing the next one's chunks and drops
+// what refers to it.
+func (b *typedBuilder) done() {
+	if b.size > 0 {
+		// Moving average over ~4 events.
+		b.strRate += (b.strUsed<<10/b.size - b.strRate) / 4
+		b.rawRate += (b.rawUsed<<10/b.size - b.rawRate) / 4
+	}
+	b.strs = strings.Builder{}
+	b.raws, b.lists, b.bools = nil, nil, nil
+	b.out = b.out[:0]
+	// Keep what a typical event needs, not what the largest one did.
+	if cap(b.out) > 1<<20 {
+		b.out = nil
+	}
+	if cap(b.dbuf) > 64<<10 {
+		b.dbuf = nil
+	}
+	if cap(b.join) > 1<<20 {
+		b.join = nil
+	}
+}
 
 // name writes a member name (after a comma unless *first).
 func (b *typedBuilder) name(first *bool, k []byte) {
@@ -84,130 +131,55 @@ func (b *typedBuilder) val(v *fastjson.Value) {
 	b.out = appendValue(b.out, v)
 }
 
-// strSpan writes v and appends its lenient string (string, number or
-// boolean; "" for anything else, as lenientOf reads it) to strs, and
-// returns where that is.
-func (b *typedBuilder) strSpan(v *fastjson.Value) (off, end int) {
-	off = len(b.strs)
+// strOf writes v and returns it read as a string: strings, numbers and
+// booleans as lenientOf reads them, "" for anything else.
+func (b *typedBuilder) strOf(v *fastjson.Value) string {
 	switch v.Type() {
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
 		b.out = appendString(b.out, s)
-		b.strs = append(b.strs, s...)
+		return b.intern(s)
 	case fastjson.TypeNumber:
 		start := len(b.out)
 		b.out = v.MarshalTo(b.out)
 		if validNumber(b.out[start:]) {
-			b.strs = append(b.strs, b.out[start:]...)
-		} else {
-			b.out = append(b.out[:start], "null"...)
+			return b.intern(b.out[start:])
 		}
+		b.out = append(b.out[:start], "null"...)
 	case fastjson.TypeTrue:
 		b.out = append(b.out, "true"...)
-		b.strs = append(b.strs, "true"...)
+		return "true"
 	case fastjson.TypeFalse:
 		b.out = append(b.out, "false"...)
-		b.strs = append(b.strs, "false"...)
+		return "false"
 	default:
 		b.val(v)
 	}
-	return off, len(b.strs)
+	return ""
 }
 
-// str writes v and sets *dst to it read as a string, once finish runs.
-func (b *typedBuilder) str(dst *string, v *fastjson.Value) {
-	off, end := b.strSpan(v)
-	b.fixes = append(b.fixes, strFix{dst: dst, off: off, end: end})
-}
-
-// key appends a member name to strs.
-func (b *typedBuilder) key(k []byte) (off, end int) {
-	off = len(b.strs)
-	b.strs = append(b.strs, k...)
-	return off, len(b.strs)
-}
-
-// raw writes v and sets *dst to it, or to nil if v is null, once finish
-// runs.
-func (b *typedBuilder) raw(dst *json.RawMessage, v *fastjson.Value) {
+// rawOf writes v and returns it, or nil if v is null.
+func (b *typedBuilder) rawOf(v *fastjson.Value) json.RawMessage {
+	start := len(b.out)
+	b.val(v)
 	if v.Type() == fastjson.TypeNull {
-		b.out = append(b.out, "null"...)
-		b.rfix = append(b.rfix, rawFix{dst: dst, off: -1})
-		return
+		return nil
 	}
-	off := len(b.out)
-	b.val(v)
-	b.rfix = append(b.rfix, rawFix{dst: dst, off: off, end: len(b.out)})
+	return b.keep(b.out[start:])
 }
 
-// rawMember writes v and inserts k: v into m once finish runs.
-func (b *typedBuilder) rawMember(m map[string]json.RawMessage, k []byte, v *fastjson.Value) {
-	koff, kend := b.key(k)
-	voff := len(b.out)
+// member writes v and sets m[k] to it.
+func (b *typedBuilder) member(m map[string]json.RawMessage, k []byte, v *fastjson.Value) {
+	start := len(b.out)
 	b.val(v)
-	b.maps = append(b.maps, mapFix{raws: m, koff: koff, kend: kend, voff: voff, vend: len(b.out)})
+	m[b.intern(k)] = b.keep(b.out[start:])
 }
 
 func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjson.Value) {
 	if *m == nil {
 		*m = make(map[string]json.RawMessage)
 	}
-	b.rawMember(*m, k, v)
-}
-
-// finish makes strs one string and the raw values one byte slice, and
-// puts the fields and map members in place.
-func (b *typedBuilder) finish() {
-	s := string(b.strs)
-	for _, f := range b.fixes {
-		*f.dst = s[f.off:f.end]
-	}
-	n := 0
-	for _, f := range b.rfix {
-		if f.off >= 0 {
-			n += f.end - f.off
-		}
-	}
-	for _, m := range b.maps {
-		if m.raws != nil {
-			n += m.vend - m.voff
-		}
-	}
-	raws := make([]byte, 0, n)
-	for _, f := range b.rfix {
-		if f.off < 0 {
-			*f.dst = nil
-			continue
-		}
-		i := len(raws)
-		raws = append(raws, b.out[f.off:f.end]...)
-		*f.dst = raws[i:len(raws):len(raws)]
-	}
-	for _, m := range b.maps {
-		if m.raws != nil {
-			i := len(raws)
-			raws = append(raws, b.out[m.voff:m.vend]...)
-			m.raws[s[m.koff:m.kend]] = raws[i:len(raws):len(raws)]
-		} else {
-			m.strs[s[m.koff:m.kend]] = s[m.voff:m.vend]
-		}
-	}
-}
-
-// reset readies b for the next event, dropping what refers to the last.
-func (b *typedBuilder) reset() {
-	clear(b.fixes)
-	clear(b.rfix)
-	clear(b.maps)
-	b.out, b.strs, b.fixes, b.rfix, b.maps = b.out[:0], b.strs[:0], b.fixes[:0], b.rfix[:0], b.maps[:0]
-	b.lists, b.bools = nil, nil
-	// Keep what a typical event needs, not what the largest one did.
-	if cap(b.out) > 1<<20 {
-		b.out = nil
-	}
-	if cap(b.strs) > 256<<10 {
-		b.strs = nil
-	}
+	b.member(*m, k, v)
 }
 
 func str(v *fastjson.Value) string {
@@ -274,7 +246,7 @@ func (b *typedBuilder) stringList(v *fastjson.Value) []string {
 		if i > 0 {
 			b.out = append(b.out, ',')
 		}
-		b.str(&out[i], x)
+		out[i] = b.strOf(x)
 	}
 	b.out = append(b.out, ']')
 	return out
@@ -321,35 +293,35 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 		b.name(&first, k)
 		switch string(k) {
 		case "event_id":
-			b.str(&ev.EventID, v)
+			ev.EventID = b.strOf(v)
 		case "timestamp":
 			if t, ok := timeOf(v); ok {
 				ev.Timestamp = api.Timestamp{Time: t}
 			}
 			b.val(v)
 		case "platform":
-			b.str(&ev.Platform, v)
+			ev.Platform = b.strOf(v)
 		case "level":
-			b.str(&ev.Level, v)
+			ev.Level = b.strOf(v)
 		case "logger":
-			b.str(&ev.Logger, v)
+			ev.Logger = b.strOf(v)
 		case "transaction":
-			b.str(&ev.Transaction, v)
+			ev.Transaction = b.strOf(v)
 		case "server_name":
-			b.str(&ev.ServerName, v)
+			ev.ServerName = b.strOf(v)
 		case "release":
-			b.str(&ev.Release, v)
+			ev.Release = b.strOf(v)
 		case "dist":
-			b.str(&ev.Dist, v)
+			ev.Dist = b.strOf(v)
 		case "environment":
-			b.str(&ev.Environment, v)
+			ev.Environment = b.strOf(v)
 		case "checksum":
-			b.str(&ev.Checksum, v)
+			ev.Checksum = b.strOf(v)
 		case "type":
 			// Derive reads the type sent (a transaction); the JSON gets
 			// the derived one in the place of the first.
 			start := len(b.out)
-			b.str(&ev.Type, v)
+			ev.Type = b.strOf(v)
 			if b.derived[0] < 0 {
 				b.out = b.out[:start]
 				b.derived[0] = start
@@ -390,14 +362,14 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 				first := true
 				co.Visit(func(k []byte, v *fastjson.Value) {
 					b.name(&first, k)
-					b.rawMember(ev.Contexts, k, v)
+					b.member(ev.Contexts, k, v)
 				})
 				b.out = append(b.out, '}')
 			} else {
 				b.other(&ev.Other, k, v)
 			}
 		case "extra":
-			b.raw(&ev.Extra, v)
+			ev.Extra = b.rawOf(v)
 		case "fingerprint":
 			ev.Fingerprint = b.stringList(v)
 		case "sdk":
@@ -411,9 +383,7 @@ func (b *typedBuilder) event(root *fastjson.Value) *api.Event {
 				first := true
 				mo.Visit(func(k []byte, v *fastjson.Value) {
 					b.name(&first, k)
-					koff, kend := b.key(k)
-					voff, vend := b.strSpan(v)
-					b.maps = append(b.maps, mapFix{strs: ev.Modules, koff: koff, kend: kend, voff: voff, vend: vend})
+					ev.Modules[b.intern(k)] = b.strOf(v)
 				})
 				b.out = append(b.out, '}')
 			} else {
@@ -439,11 +409,11 @@ func (b *typedBuilder) logEntry(v *fastjson.Value) *api.LogEntry {
 		b.name(&first, k)
 		switch string(k) {
 		case "message":
-			b.str(&le.Message, v)
+			le.Message = b.strOf(v)
 		case "formatted":
-			b.str(&le.Formatted, v)
+			le.Formatted = b.strOf(v)
 		case "params":
-			b.raw(&le.Params, v)
+			le.Params = b.rawOf(v)
 		default:
 			b.other(&le.Other, k, v)
 		}
@@ -468,7 +438,6 @@ func (b *typedBuilder) exceptions(v *fastjson.Value) *api.Values[api.Exception] 
 			return
 		}
 		arr, _ := v.Array()
-		// Filled in place: the fixes point into this array.
 		out.Values = make([]api.Exception, countObjects(arr), len(arr))
 		if arr == nil {
 			b.val(v)
@@ -487,13 +456,13 @@ func (b *typedBuilder) exception(e *api.Exception, o *fastjson.Object) {
 		b.name(&first, k)
 		switch string(k) {
 		case "type":
-			b.str(&e.Type, v)
+			e.Type = b.strOf(v)
 		case "value":
-			b.str(&e.Value, v)
+			e.Value = b.strOf(v)
 		case "module":
-			b.str(&e.Module, v)
+			e.Module = b.strOf(v)
 		case "thread_id":
-			b.raw(&e.ThreadID, v)
+			e.ThreadID = b.rawOf(v)
 		case "mechanism":
 			e.Mechanism = b.mechanism(v)
 		case "stacktrace":
@@ -520,7 +489,7 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 		b.name(&first, k)
 		switch string(k) {
 		case "type":
-			b.str(&m.Type, v)
+			m.Type = b.strOf(v)
 		case "handled":
 			m.Handled = b.boolPtr(v)
 			b.val(v)
@@ -528,9 +497,9 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 			m.Synthetic = v.Type() == fastjson.TypeTrue
 			b.val(v)
 		case "description":
-			b.str(&m.Description, v)
+			m.Description = b.strOf(v)
 		case "help_link":
-			b.str(&m.HelpLink, v)
+			m.HelpLink = b.strOf(v)
 		case "exception_id":
 			m.ExceptionID = intPtr(v)
 			b.val(v)
@@ -541,11 +510,11 @@ func (b *typedBuilder) mechanism(v *fastjson.Value) *api.Mechanism {
 			m.IsExceptionGroup = v.Type() == fastjson.TypeTrue
 			b.val(v)
 		case "source":
-			b.str(&m.Source, v)
+			m.Source = b.strOf(v)
 		case "data":
-			b.raw(&m.Data, v)
+			m.Data = b.rawOf(v)
 		case "meta":
-			b.raw(&m.Meta, v)
+			m.Meta = b.rawOf(v)
 		default:
 			b.other(&m.Other, k, v)
 		}
@@ -575,7 +544,7 @@ func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 			}
 			b.elements(arr, func(i int, o *fastjson.Object) { b.frame(&st.Frames[i], o) })
 		case "registers":
-			b.raw(&st.Registers, v)
+			st.Registers = b.rawOf(v)
 		default:
 			b.other(&st.Other, k, v)
 		}
@@ -588,15 +557,14 @@ func (b *typedBuilder) frame(f *api.Frame, o *fastjson.Object) {
 	// The normalizer often gives abs_path the filename's value: its
 	// string is copied once.
 	var path *fastjson.Value
-	var pathOff, pathEnd int
-	samePath := func(dst *string, v *fastjson.Value) {
+	var pathStr string
+	samePath := func(v *fastjson.Value) string {
 		if v == path {
 			b.val(v)
 		} else {
-			path = v
-			pathOff, pathEnd = b.strSpan(v)
+			path, pathStr = v, b.strOf(v)
 		}
-		b.fixes = append(b.fixes, strFix{dst: dst, off: pathOff, end: pathEnd})
+		return pathStr
 	}
 	b.out = append(b.out, '{')
 	first := true
@@ -604,19 +572,19 @@ func (b *typedBuilder) frame(f *api.Frame, o *fastjson.Object) {
 		b.name(&first, k)
 		switch string(k) {
 		case "filename":
-			samePath(&f.Filename, v)
+			f.Filename = samePath(v)
 		case "abs_path":
-			samePath(&f.AbsPath, v)
+			f.AbsPath = samePath(v)
 		case "function":
-			b.str(&f.Function, v)
+			f.Function = b.strOf(v)
 		case "raw_function":
-			b.str(&f.RawFunction, v)
+			f.RawFunction = b.strOf(v)
 		case "module":
-			b.str(&f.Module, v)
+			f.Module = b.strOf(v)
 		case "package":
-			b.str(&f.Package, v)
+			f.Package = b.strOf(v)
 		case "platform":
-			b.str(&f.Platform, v)
+			f.Platform = b.strOf(v)
 		case "lineno":
 			if i, ok := intOf(v); ok {
 				f.Lineno = i
@@ -635,15 +603,15 @@ func (b *typedBuilder) frame(f *api.Frame, o *fastjson.Object) {
 			f.InApp = b.boolPtr(v)
 			b.val(v)
 		case "context_line":
-			b.str(&f.ContextLine, v)
+			f.ContextLine = b.strOf(v)
 		case "pre_context":
 			f.PreContext = b.stringList(v)
 		case "post_context":
 			f.PostContext = b.stringList(v)
 		case "vars":
-			b.raw(&f.Vars, v)
+			f.Vars = b.rawOf(v)
 		case "data":
-			b.raw(&f.Data, v)
+			f.Data = b.rawOf(v)
 		default:
 			b.other(&f.Other, k, v)
 		}
@@ -680,9 +648,9 @@ func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 				b.name(&first, k)
 				switch string(k) {
 				case "id":
-					b.raw(&t.ID, v)
+					t.ID = b.rawOf(v)
 				case "name":
-					b.str(&t.Name, v)
+					t.Name = b.strOf(v)
 				case "crashed":
 					t.Crashed = v.Type() == fastjson.TypeTrue
 					b.val(v)
@@ -693,7 +661,7 @@ func (b *typedBuilder) threads(v *fastjson.Value) *api.Values[api.Thread] {
 					t.Main = v.Type() == fastjson.TypeTrue
 					b.val(v)
 				case "state":
-					b.str(&t.State, v)
+					t.State = b.strOf(v)
 				case "stacktrace":
 					t.Stacktrace = b.stacktrace(v)
 				case "raw_stacktrace":
@@ -745,15 +713,15 @@ func (b *typedBuilder) breadcrumbs(v *fastjson.Value) *api.Values[api.Breadcrumb
 						b.other(&c.Other, k, v)
 					}
 				case "type":
-					b.str(&c.Type, v)
+					c.Type = b.strOf(v)
 				case "category":
-					b.str(&c.Category, v)
+					c.Category = b.strOf(v)
 				case "message":
-					b.str(&c.Message, v)
+					c.Message = b.strOf(v)
 				case "level":
-					b.str(&c.Level, v)
+					c.Level = b.strOf(v)
 				case "data":
-					b.raw(&c.Data, v)
+					c.Data = b.rawOf(v)
 				default:
 					b.other(&c.Other, k, v)
 				}
@@ -785,9 +753,9 @@ func (b *typedBuilder) tags(v *fastjson.Value) api.Tags {
 		tags = append(tags, api.Tag{})
 		t := &tags[len(tags)-1]
 		b.out = append(b.out, '[')
-		b.str(&t.Key, kv[0])
+		t.Key = b.strOf(kv[0])
 		b.out = append(b.out, ',')
-		b.str(&t.Value, kv[1])
+		t.Value = b.strOf(kv[1])
 		b.out = append(b.out, ']')
 	}
 	b.out = append(b.out, ']')
@@ -807,19 +775,19 @@ func (b *typedBuilder) user(v *fastjson.Value) *api.EventUser {
 		b.name(&first, k)
 		switch string(k) {
 		case "id":
-			b.str(&u.ID, v)
+			u.ID = b.strOf(v)
 		case "email":
-			b.str(&u.Email, v)
+			u.Email = b.strOf(v)
 		case "username":
-			b.str(&u.Username, v)
+			u.Username = b.strOf(v)
 		case "ip_address":
-			b.str(&u.IPAddress, v)
+			u.IPAddress = b.strOf(v)
 		case "name":
-			b.str(&u.Name, v)
+			u.Name = b.strOf(v)
 		case "geo":
-			b.raw(&u.Geo, v)
+			u.Geo = b.rawOf(v)
 		case "data":
-			b.raw(&u.Data, v)
+			u.Data = b.rawOf(v)
 		default:
 			b.other(&u.Other, k, v)
 		}
@@ -841,19 +809,19 @@ func (b *typedBuilder) request(v *fastjson.Value) *api.EventRequest {
 		b.name(&first, k)
 		switch string(k) {
 		case "url":
-			b.str(&r.URL, v)
+			r.URL = b.strOf(v)
 		case "method":
-			b.str(&r.Method, v)
+			r.Method = b.strOf(v)
 		case "query_string":
-			b.raw(&r.QueryString, v)
+			r.QueryString = b.rawOf(v)
 		case "data":
-			b.raw(&r.Data, v)
+			r.Data = b.rawOf(v)
 		case "cookies":
-			b.raw(&r.Cookies, v)
+			r.Cookies = b.rawOf(v)
 		case "headers":
-			b.raw(&r.Headers, v)
+			r.Headers = b.rawOf(v)
 		case "env":
-			b.raw(&r.Env, v)
+			r.Env = b.rawOf(v)
 		default:
 			b.other(&r.Other, k, v)
 		}
@@ -875,9 +843,9 @@ func (b *typedBuilder) sdk(v *fastjson.Value) *api.ClientSDK {
 		b.name(&first, k)
 		switch string(k) {
 		case "name":
-			b.str(&s.Name, v)
+			s.Name = b.strOf(v)
 		case "version":
-			b.str(&s.Version, v)
+			s.Version = b.strOf(v)
 		case "integrations":
 			s.Integrations = b.stringList(v)
 		case "packages":
@@ -950,10 +918,10 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 // string is written the way Normalize used to put it in the tree and
 // write it: strings fastjson's arena cannot hold went through a JSON
 // round trip, which turns invalid UTF-8 into U+FFFD.
-func (b *typedBuilder) assemble(ev *api.Event, scratch []byte) (out, scratchAfter []byte) {
-	// The derived values, back to back in scratch.
+func (b *typedBuilder) assemble(ev *api.Event) []byte {
+	// The derived values, back to back in b.dbuf.
 	var ends [4]int
-	d := scratch[:0]
+	d := b.dbuf[:0]
 	d = appendDerivedString(d, ev.Type)
 	ends[0] = len(d)
 	d = appendDerivedString(d, ev.Title)
@@ -962,6 +930,7 @@ func (b *typedBuilder) assemble(ev *api.Event, scratch []byte) (out, scratchAfte
 	ends[2] = len(d)
 	d = appendMetadata(d, ev.Metadata)
 	ends[3] = len(d)
+	b.dbuf = d
 	value := func(i int) []byte {
 		if i == 0 {
 			return d[:ends[0]]
@@ -969,27 +938,30 @@ func (b *typedBuilder) assemble(ev *api.Event, scratch []byte) (out, scratchAfte
 		return d[ends[i-1]:ends[i]]
 	}
 
+	// Events as SDKs send them have none of these members: the derived
+	// ones go at the end of what the walk wrote. Otherwise the JSON is
+	// put together in b.join.
 	type insert struct{ at, i int }
 	var ins [4]insert
-	n, size := 0, len(b.out)+len(d)+1
+	n := 0
 	for i, at := range b.derived {
 		if at >= 0 {
 			ins[n] = insert{at, i}
 			n++
-		} else {
-			size += len(`,"":`) + len(derivedNames[i])
 		}
 	}
-	slices.SortFunc(ins[:n], func(x, y insert) int { return x.at - y.at })
-
-	out = make([]byte, 0, size)
-	last := 0
-	for _, x := range ins[:n] {
-		out = append(out, b.out[last:x.at]...)
-		out = append(out, value(x.i)...)
-		last = x.at
+	out := b.out
+	if n > 0 {
+		slices.SortFunc(ins[:n], func(x, y insert) int { return x.at - y.at })
+		out = b.join[:0]
+		last := 0
+		for _, x := range ins[:n] {
+			out = append(out, b.out[last:x.at]...)
+			out = append(out, value(x.i)...)
+			last = x.at
+		}
+		out = append(out, b.out[last:]...)
 	}
-	out = append(out, b.out[last:]...)
 	empty := len(b.out) == 1 // just the opening brace
 	for i, at := range b.derived {
 		if at >= 0 {
@@ -999,11 +971,19 @@ func (b *typedBuilder) assemble(ev *api.Event, scratch []byte) (out, scratchAfte
 			out = append(out, ',')
 		}
 		empty = false
-		out = appendString(out, []byte(derivedNames[i]))
-		out = append(out, ':')
+		out = append(out, '"')
+		out = append(out, derivedNames[i]...)
+		out = append(out, '"', ':')
 		out = append(out, value(i)...)
 	}
-	return append(out, '}'), d
+	out = append(out, '}')
+	if n > 0 {
+		b.join = out
+	} else {
+		b.out = out
+	}
+	// A copy of the final size (append does not clear what it copies).
+	return append([]byte(nil), out...)
 }
 
 // appendDerivedString writes a derived string as Normalize's tree held it.
