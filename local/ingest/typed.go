@@ -118,10 +118,17 @@ func (b *typedBuilder) done() {
 
 // name writes a member name (after a comma unless *first).
 func (b *typedBuilder) name(first *bool, k []byte) {
-	if !*first {
+	if *first {
+		*first = false
+	} else {
 		b.out = append(b.out, ',')
 	}
-	*first = false
+	if len(k) <= 16 && plainRun(k) == len(k) { // nearly every name
+		b.out = append(b.out, '"')
+		b.out = append(b.out, k...)
+		b.out = append(b.out, '"', ':')
+		return
+	}
 	b.out = appendString(b.out, k)
 	b.out = append(b.out, ':')
 }
