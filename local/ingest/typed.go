@@ -39,32 +39,32 @@ type typedBuilder struct {
 	raws  []byte
 	lists []string
 	bools []bool
-	// Bytes of strings and raw values the events before took, per 1024
-	// bytes of payload (a moving average), and this event's payload size
-	// and use.
-	strRate, rawRate int
-	size             int
-	strUsed, rawUsed int
+	// Bytes of strings and raw values, and list elements, the events
+	// before took per 64 KiB of payload (a moving average), and this
+	// event's payload size and use.
+	strRate, rawRate, listRate int
+	size                       int
+	strUsed, rawUsed, listUsed int
 }
 
 // derivedNames are the members Normalize derives, in the order it adds
 // the missing ones.
 var derivedNames = [4]string{"type", "title", "culprit", "metadata"}
 
-var typedBuilders = sync.Pool{New: func() any { return &typedBuilder{strRate: 512, rawRate: 128} }}
+var typedBuilders = sync.Pool{New: func() any { return &typedBuilder{strRate: 32 << 10, rawRate: 8 << 10, listRate: 512} }}
 
 // start readies b for an event of size payload bytes.
 func (b *typedBuilder) start(size int) {
 	b.size = size
-	b.strUsed, b.rawUsed = 0, 0
+	b.strUsed, b.rawUsed, b.listUsed = 0, 0, 0
 }
 
-// chunkFor is the size of a new chunk that must hold need bytes, given
-// used bytes so far and rate bytes expected per KiB of payload: what the
-// rest of the event likely needs, with an eighth to spare.
-func (b *typedBuilder) chunkFor(need, used, rate int) int {
-	want := b.size*rate>>10 - used
-	return max(need, want+want>>3, 64)
+// chunkFor is the size of a new chunk that must hold need bytes (or
+// elements), given used so far and rate expected per KiB of payload: what
+// the rest of the event likely needs, with an eighth to spare.
+func (b *typedBuilder) chunkFor(need, used, rate, least int) int {
+	want := b.size*rate>>16 - used
+	return max(need, want+want>>3, least)
 }
 
 // intern is s as a string, cut from the current chunk.
@@ -74,7 +74,7 @@ func (b *typedBuilder) intern(s []byte) string {
 	}
 	if b.strs.Cap()-b.strs.Len() < len(s) {
 		b.strs = strings.Builder{}
-		b.strs.Grow(b.chunkFor(len(s), b.strUsed, b.strRate))
+		b.strs.Grow(b.chunkFor(len(s), b.strUsed, b.strRate, 64))
 	}
 	b.strUsed += len(s)
 	n := b.strs.Len()
@@ -85,7 +85,7 @@ func (b *typedBuilder) intern(s []byte) string {
 // keep is s copied into the current chunk of raw values.
 func (b *typedBuilder) keep(s []byte) json.RawMessage {
 	if cap(b.raws)-len(b.raws) < len(s) {
-		b.raws = make([]byte, 0, b.chunkFor(len(s), b.rawUsed, b.rawRate))
+		b.raws = make([]byte, 0, b.chunkFor(len(s), b.rawUsed, b.rawRate, 64))
 	}
 	b.rawUsed += len(s)
 	n := len(b.raws)
@@ -98,8 +98,9 @@ func (b *typedBuilder) keep(s []byte) json.RawMessage {
 func (b *typedBuilder) done() {
 	if b.size > 0 {
 		// Moving average over ~4 events.
-		b.strRate += (b.strUsed<<10/b.size - b.strRate) / 4
-		b.rawRate += (b.rawUsed<<10/b.size - b.rawRate) / 4
+		b.strRate += (b.strUsed<<16/b.size - b.strRate) / 4
+		b.rawRate += (b.rawUsed<<16/b.size - b.rawRate) / 4
+		b.listRate += (b.listUsed<<16/b.size - b.listRate) / 4
 	}
 	b.strs = strings.Builder{}
 	b.raws, b.lists, b.bools = nil, nil, nil
@@ -243,8 +244,9 @@ func (b *typedBuilder) stringList(v *fastjson.Value) []string {
 		return []string{}
 	}
 	if n > cap(b.lists)-len(b.lists) {
-		b.lists = make([]string, 0, max(n, 64))
+		b.lists = make([]string, 0, b.chunkFor(n, b.listUsed, b.listRate, 8))
 	}
+	b.listUsed += n
 	l := len(b.lists)
 	b.lists = b.lists[:l+n]
 	out := b.lists[l : l+n : l+n]
