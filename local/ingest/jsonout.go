@@ -87,13 +87,14 @@ func plainRun(s []byte) int {
 }
 
 // plain8 reports whether the eight bytes of x are all plainASCII: none is
-// a control character, '"', '\\' or ≥ 0x80. (Each test is the classic
-// "some byte is zero / less than n" bit trick, exact for "any".)
+// a control character, '"', '\\' or ≥ 0x80. A byte ≥ 0x80 sets its top bit
+// in x; for bytes below it, subtracting 0x20 (or 1 from the byte XOR '"'
+// or '\\') sets the top bit exactly of the bytes below 0x20 (equal to '"',
+// '\\'). A borrow into the next byte may set its top bit too, but only
+// after a byte that was special: "any" stays exact.
 func plain8(x uint64) bool {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	q := x ^ (lo * '"')
-	b := x ^ (lo * '\\')
-	return ((x-lo*0x20)&^x|(q-lo)&^q|(b-lo)&^b|x)&hi == 0
+	return (x|(x-lo*0x20)|((x^(lo*'"'))-lo)|((x^(lo*'\\'))-lo))&hi == 0
 }
 
 // appendString writes s as a JSON string.
