@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 )
 
 func TestPlain8(t *testing.T) {
@@ -109,4 +112,27 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("appendString(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// smallInt must read what intOf reads whenever it reads anything.
+func TestSmallInt(t *testing.T) {
+	texts := []string{"0", "-0", "7", "-7", "42", "007", "-01", "123456789012345", "1234567890123456",
+		"-999999999999999", "9007199254740993", "1.0", "1e2", "-", "", "1-", "12a"}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for k := 0; k < 2000; k++ {
+		texts = append(texts, strconv.FormatInt(rng.Int64N(1<<53)-1<<52, 10))
+	}
+	for _, s := range texts {
+		got, ok := smallInt([]byte(s))
+		if !ok {
+			continue
+		}
+		v, err := fastjson.Parse(s)
+		if err != nil {
+			t.Fatalf("smallInt(%q) = %d, but it is no JSON", s, got)
+		}
+		if want, wok := intOf(v); !wok || want != got {
+			t.Errorf("smallInt(%q) = %d, intOf = %d, %v", s, got, want, wok)
+		}
+	}
 }

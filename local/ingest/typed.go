@@ -31,6 +31,8 @@ type typedBuilder struct {
 	out  []byte // the JSON written so far (pooled)
 	dbuf []byte // the derived members' values (pooled)
 	join []byte // out with the derived members spliced in (pooled)
+	// written is where in out the value last written by intVal begins.
+	written int
 	// derived[i] is where in out the value of the event's first member
 	// named derivedNames[i] goes, or -1 if it has none.
 	derived [4]int
@@ -210,6 +212,48 @@ func (b *typedBuilder) boolPtr(v *fastjson.Value) *bool {
 	}
 	b.bools = append(b.bools, x)
 	return &b.bools[len(b.bools)-1]
+}
+
+// intVal writes v and reads it as intOf does, parsing short JSON integers
+// (nearly every line and column number) from what it wrote.
+func (b *typedBuilder) intVal(v *fastjson.Value) (int, bool) {
+	b.written = len(b.out)
+	b.val(v)
+	if i, ok := smallInt(b.out[b.written:]); ok {
+		return i, true
+	}
+	return intOf(v)
+}
+
+// smallInt reads a JSON integer of at most 15 digits, which a float64
+// holds exactly (so intOf reads the same).
+func smallInt(t []byte) (int, bool) {
+	neg := len(t) > 0 && t[0] == '-'
+	if neg {
+		t = t[1:]
+	}
+	if len(t) == 0 || len(t) > 15 || (t[0] == '0' && len(t) > 1) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range t {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// otherWritten puts the value last written (see intVal) in *m under k.
+func (b *typedBuilder) otherWritten(m *map[string]json.RawMessage, k []byte) {
+	if *m == nil {
+		*m = make(map[string]json.RawMessage)
+	}
+	(*m)[b.intern(k)] = b.keep(b.out[b.written:])
 }
 
 func intOf(v *fastjson.Value) (int, bool) {
@@ -595,18 +639,16 @@ func (b *typedBuilder) frame(f *api.Frame, o *fastjson.Object) {
 		case "platform":
 			f.Platform = b.strOf(v)
 		case "lineno":
-			if i, ok := intOf(v); ok {
+			if i, ok := b.intVal(v); ok {
 				f.Lineno = i
-				b.val(v)
 			} else {
-				b.other(&f.Other, k, v)
+				b.otherWritten(&f.Other, k)
 			}
 		case "colno":
-			if i, ok := intOf(v); ok {
+			if i, ok := b.intVal(v); ok {
 				f.Colno = i
-				b.val(v)
 			} else {
-				b.other(&f.Other, k, v)
+				b.otherWritten(&f.Other, k)
 			}
 		case "in_app":
 			f.InApp = b.boolPtr(v)
