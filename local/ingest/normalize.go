@@ -794,9 +794,8 @@ func (n *normalizer) tags() {
 	}
 	out := n.a.NewArray()
 	i := 0
-	var kbuf, vbuf [32]byte // numbers' text
 	add := func(ks []byte, ok1 bool, val *fastjson.Value) {
-		vs, ok2 := lenientBytes(vbuf[:0], val)
+		vs, ok2 := lenientBytes(val)
 		if !ok1 || !ok2 || len(ks) == 0 {
 			return
 		}
@@ -816,7 +815,7 @@ func (n *normalizer) tags() {
 		pairs, _ := v.Array()
 		for _, p := range pairs {
 			if kv, err := p.Array(); err == nil && len(kv) == 2 {
-				ks, ok := lenientBytes(kbuf[:0], kv[0])
+				ks, ok := lenientBytes(kv[0])
 				add(ks, ok, kv[1])
 			}
 		}
@@ -948,9 +947,9 @@ func bytesOf(v *fastjson.Value) []byte {
 
 var trueBytes, falseBytes = []byte("true"), []byte("false")
 
-// lenientBytes is lenientOf without allocating: strings are read in place
-// (see bytesOf), numbers appended to dst.
-func lenientBytes(dst []byte, v *fastjson.Value) ([]byte, bool) {
+// lenientBytes is lenientOf reading strings in place (see bytesOf): only
+// numbers allocate.
+func lenientBytes(v *fastjson.Value) ([]byte, bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -958,8 +957,8 @@ func lenientBytes(dst []byte, v *fastjson.Value) ([]byte, bool) {
 	case fastjson.TypeString:
 		return bytesOf(v), true
 	case fastjson.TypeNumber:
-		dst = v.MarshalTo(dst)
-		return dst, validNumber(dst)
+		b := v.MarshalTo(nil)
+		return b, validNumber(b)
 	case fastjson.TypeTrue:
 		return trueBytes, true
 	case fastjson.TypeFalse:
