@@ -192,7 +192,12 @@ func (b *typedBuilder) other(m *map[string]json.RawMessage, k []byte, v *fastjso
 	b.member(*m, k, v)
 }
 
-func str(v *fastjson.Value) string {
+// str is v read as lenientOf reads it, strings from the current chunk.
+func (b *typedBuilder) str(v *fastjson.Value) string {
+	if v != nil && v.Type() == fastjson.TypeString {
+		s, _ := v.StringBytes()
+		return b.intern(s)
+	}
 	s, _ := lenientOf(v)
 	return s
 }
@@ -900,12 +905,11 @@ func (b *typedBuilder) sdk(v *fastjson.Value) *api.ClientSDK {
 		case "integrations":
 			s.Integrations = b.stringList(v)
 		case "packages":
-			// A repeated "packages" adds to the list, which may move it:
-			// these strings are allocated here, not fixed up later. Read
-			// with Get before val unescapes the member names, as before.
+			// Read with Get before val unescapes the member names, as
+			// before (Get's answer can depend on it).
 			arr, _ := v.Array()
 			for _, p := range arr {
-				s.Packages = append(s.Packages, api.SDKPackage{Name: str(p.Get("name")), Version: str(p.Get("version"))})
+				s.Packages = append(s.Packages, api.SDKPackage{Name: b.str(p.Get("name")), Version: b.str(p.Get("version"))})
 			}
 			b.val(v)
 		default:
@@ -931,8 +935,8 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 			b.other(&d.Other, k, v)
 			return
 		}
-		// As with sdk.packages, a repeated "images" adds to the list: the
-		// strings and raw values are allocated here.
+		// Read before val writes them; images are few, their unknown
+		// members fewer: those are allocated here.
 		arr, _ := v.Array()
 		for _, x := range arr {
 			io, err := x.Object()
@@ -943,11 +947,11 @@ func (b *typedBuilder) debugMeta(v *fastjson.Value) *api.DebugMeta {
 			io.Visit(func(k []byte, v *fastjson.Value) {
 				switch string(k) {
 				case "type":
-					img.Type = str(v)
+					img.Type = b.str(v)
 				case "code_file":
-					img.CodeFile = str(v)
+					img.CodeFile = b.str(v)
 				case "debug_id":
-					img.DebugID = str(v)
+					img.DebugID = b.str(v)
 				default:
 					if img.Other == nil {
 						img.Other = make(map[string]json.RawMessage)
