@@ -23,8 +23,8 @@ import (
 // strings.Builder (whose String never copies, and whose bytes written
 // never change), raw values from a byte slice, as full slice expressions
 // so that an append by a reader cannot reach a neighbour. String lists
-// and *bool likewise. The chunks are sized from the event before (see
-// sizeChunks); one that fills up is followed by another.
+// and *bool likewise. The chunks are sized from the events before (see
+// chunkFor); one that fills up is followed by another.
 
 // typedBuilder holds the scratch space of one event.
 type typedBuilder struct {
@@ -62,8 +62,8 @@ func (b *typedBuilder) start(size int) {
 }
 
 // chunkFor is the size of a new chunk that must hold need bytes (or
-// elements), given used so far and rate expected per KiB of payload: what
-// the rest of the event likely needs, with an eighth to spare.
+// elements), given used so far and rate expected per 64 KiB of payload:
+// what the rest of the event likely needs, with an eighth to spare.
 func (b *typedBuilder) chunkFor(need, used, rate, least int) int {
 	want := b.size*rate>>16 - used
 	return max(need, want+want>>3, least)
