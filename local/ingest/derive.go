@@ -70,38 +70,6 @@ func applyDerived(ev *api.Event) {
 	ev.Type, ev.Title, ev.Culprit, ev.Metadata = d.Type, d.Title, d.Culprit, &md
 }
 
-// setDerived writes the derived fields into the tree.
-func (n *normalizer) setDerived(ev *api.Event) {
-	n.setStr(n.rootV, "type", ev.Type)
-	n.setStr(n.rootV, "title", ev.Title)
-	n.setStr(n.rootV, "culprit", ev.Culprit)
-	m := n.a.NewObject()
-	md := ev.Metadata
-	if md.Type != "" {
-		n.setStr(m, "type", md.Type)
-	}
-	if md.Value != nil {
-		n.setStr(m, "value", *md.Value)
-	}
-	if md.Filename != "" {
-		n.setStr(m, "filename", md.Filename)
-	}
-	if md.Function != "" {
-		n.setStr(m, "function", md.Function)
-	}
-	if md.Title != "" {
-		n.setStr(m, "title", md.Title)
-	}
-	if md.DisplayTitleWithTreeLabel != nil {
-		if *md.DisplayTitleWithTreeLabel {
-			m.Set("display_title_with_tree_label", n.a.NewTrue())
-		} else {
-			m.Set("display_title_with_tree_label", n.a.NewFalse())
-		}
-	}
-	n.rootV.Set("metadata", m)
-}
-
 // mainException is the exception the title describes: the one whose
 // mechanism.exception_id is the event's main_exception_id, else the last.
 func mainException(ev *api.Event) *api.Exception {

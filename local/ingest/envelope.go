@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -134,7 +136,7 @@ func ParseEnvelope(body []byte, limits Limits) (*Envelope, error) {
 		if tv == nil || tv.Type() != fastjson.TypeString {
 			return nil, envelopeError(idx, start, "item header has no type")
 		}
-		ih.Type = stringOf(tv)
+		ih.Type = itemType(bytesOf(tv))
 		if lv := v.Get("length"); lv != nil && lv.Type() != fastjson.TypeNull {
 			n, err := lv.Int64()
 			if err != nil || n < 0 {
@@ -209,12 +211,30 @@ func ParseEnvelope(body []byte, limits Limits) (*Envelope, error) {
 // cutLine returns body[from:i] where i is the next '\n' (or the end), and
 // the offset after that newline.
 func cutLine(body []byte, from int) ([]byte, int) {
-	for i := from; i < len(body); i++ {
-		if body[i] == '\n' {
-			return body[from:i:i], i + 1
-		}
+	if j := bytes.IndexByte(body[from:], '\n'); j >= 0 {
+		i := from + j
+		return body[from:i:i], i + 1
 	}
 	return body[from:len(body):len(body)], len(body)
+}
+
+// itemTypes are the item types SDKs send, each mapping to itself: a
+// lookup by the header's bytes yields the type without allocating.
+var itemTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range strings.Fields("event transaction attachment session sessions client_report " +
+		"user_report feedback check_in profile profile_chunk span log replay_event replay_recording " +
+		"replay_video statsd metric_buckets security raw_security nel") {
+		m[t] = t
+	}
+	return m
+}()
+
+func itemType(b []byte) string {
+	if t, ok := itemTypes[string(b)]; ok {
+		return t
+	}
+	return string(b)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }

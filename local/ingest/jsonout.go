@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 
@@ -70,13 +71,36 @@ var plainASCII = func() (t [256]bool) {
 	return t
 }()
 
-// appendString writes s as a JSON string.
-func appendString(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
+// plainRun is the length of the prefix of s that is plainASCII, looked at
+// eight bytes at a time.
+func plainRun(s []byte) int {
 	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if !plain8(binary.LittleEndian.Uint64(s[i:])) {
+			break
+		}
+	}
 	for i < len(s) && plainASCII[s[i]] {
 		i++
 	}
+	return i
+}
+
+// plain8 reports whether the eight bytes of x are all plainASCII: none is
+// a control character, '"', '\\' or ≥ 0x80. A byte ≥ 0x80 sets its top bit
+// in x; for bytes below it, subtracting 0x20 (or 1 from the byte XOR '"'
+// or '\\') sets the top bit exactly of the bytes below 0x20 (equal to '"',
+// '\\'). A borrow into the next byte may set its top bit too, but only
+// after a byte that was special: "any" stays exact.
+func plain8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	return (x|(x-lo*0x20)|((x^(lo*'"'))-lo)|((x^(lo*'\\'))-lo))&hi == 0
+}
+
+// appendString writes s as a JSON string.
+func appendString(dst []byte, s []byte) []byte {
+	dst = append(dst, '"')
+	i := plainRun(s)
 	if i == len(s) {
 		dst = append(dst, s...)
 		return append(dst, '"')
@@ -87,6 +111,7 @@ func appendString(dst []byte, s []byte) []byte {
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
+				i += plainRun(s[i:])
 				continue
 			}
 			dst = append(dst, s[start:i]...)

@@ -86,18 +86,21 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	a := arenas.Get().(*fastjson.Arena)
 	defer func() { a.Reset(); arenas.Put(a) }()
 
-	n := &normalizer{a: a, opts: opts}
+	n := &normalizer{a: a, opts: opts, plainKeys: !hasEscapedKey(raw)}
 	defer n.release()
 	n.run(root)
 	n.flush()
 
-	ev := eventFromValue(root)
+	// One walk reads the typed event and writes the JSON (in a pooled
+	// buffer, copied once at its final size by assemble), leaving the
+	// places of the derived members open.
+	b := typedBuilders.Get().(*typedBuilder)
+	b.start(len(raw))
+	ev := b.event(root)
 	applyDerived(ev)
-	n.setDerived(ev)
-	n.flush()
-
-	out := make([]byte, 0, len(raw)+len(raw)/8+256)
-	out = appendValue(out, root)
+	out := b.assemble(ev)
+	b.done()
+	typedBuilders.Put(b)
 	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User)}, nil
 }
 
@@ -144,6 +147,40 @@ type normalizer struct {
 	parsers []*fastjson.Parser
 	// platform is the event's normalized platform.
 	platform string
+	// plainKeys: no member name in the payload has an escape, so a name
+	// is found the same before and after fastjson unescapes the names.
+	plainKeys bool
+}
+
+// hasEscapedKey reports whether a member name in the JSON text raw (valid
+// JSON) contains an escape. A backslash only occurs in strings, and the
+// first one after the end of a string begins an escape of the next string;
+// that string is a member name if a colon follows it.
+func hasEscapedKey(raw []byte) bool {
+	i := 0
+	for {
+		j := bytes.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			return false
+		}
+		i += j
+		for i < len(raw) && raw[i] != '"' {
+			if raw[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		i++ // past the closing quote
+		for i < len(raw) && isSpace(raw[i]) {
+			i++
+		}
+		if i >= len(raw) {
+			return false
+		}
+		if raw[i] == ':' {
+			return true
+		}
+	}
 }
 
 // legacy interface names and the keys they stand for.
@@ -222,7 +259,7 @@ type pendingString struct {
 // arenaSafe reports whether fastjson's arena stores s faithfully: its
 // escaper uses Go quoting (\x1b, \a, ...) for strings with quotes,
 // backslashes or control characters, which its own reader then misreads.
-func arenaSafe(s string) bool {
+func arenaSafe[S ~string | ~[]byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
 			return false
@@ -295,32 +332,62 @@ func (n *normalizer) release() {
 // NormalizeEventID returns id as 32 lowercase hex digits (dashes and braces
 // removed), or "" if it is not a UUID.
 func NormalizeEventID(id string) string {
-	id = strings.TrimSpace(id)
+	var buf [32]byte
+	return string(normalizeEventID(buf[:0], id))
+}
+
+// normalizeEventID appends the 32 hex digits of id to dst (which must have
+// room for them), or returns nil if id is not a UUID.
+func normalizeEventID[S ~string | ~[]byte](dst []byte, id S) []byte {
+	id = trimSpace(id)
 	if len(id) == 38 && id[0] == '{' && id[37] == '}' {
 		id = id[1:37]
 	}
 	if len(id) == 36 {
 		if id[8] != '-' || id[13] != '-' || id[18] != '-' || id[23] != '-' {
-			return ""
+			return nil
 		}
-		id = id[:8] + id[9:13] + id[14:18] + id[19:23] + id[24:]
+		for i := 0; i < 36; i++ {
+			if i != 8 && i != 13 && i != 18 && i != 23 {
+				if dst = appendHexDigit(dst, id[i]); dst == nil {
+					return nil
+				}
+			}
+		}
+		return dst
 	}
 	if len(id) != 32 {
-		return ""
+		return nil
 	}
-	var b [32]byte
 	for i := 0; i < 32; i++ {
-		c := id[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case c >= 'A' && c <= 'F':
-			c += 'a' - 'A'
-		default:
-			return ""
+		if dst = appendHexDigit(dst, id[i]); dst == nil {
+			return nil
 		}
-		b[i] = c
 	}
-	return string(b[:])
+	return dst
+}
+
+// appendHexDigit appends c lowered, or returns nil if it is no hex digit.
+func appendHexDigit(dst []byte, c byte) []byte {
+	switch {
+	case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+	case c >= 'A' && c <= 'F':
+		c += 'a' - 'A'
+	default:
+		return nil
+	}
+	return append(dst, c)
+}
+
+// trimSpace is strings.TrimSpace and bytes.TrimSpace.
+func trimSpace[S ~string | ~[]byte](s S) S {
+	switch v := any(s).(type) {
+	case string:
+		return S(strings.TrimSpace(v))
+	case []byte:
+		return S(bytes.TrimSpace(v))
+	}
+	return s
 }
 
 // NewEventID returns a random version 4 UUID as 32 hex digits.
@@ -333,27 +400,31 @@ func NewEventID() string {
 }
 
 func (n *normalizer) eventID() {
-	id := NormalizeEventID(n.opts.EventID)
-	if id == "" {
-		id = NormalizeEventID(stringOf(n.root.Get("event_id")))
+	var buf [32]byte
+	id := normalizeEventID(buf[:0], n.opts.EventID)
+	if id == nil {
+		id = normalizeEventID(buf[:0], bytesOf(n.root.Get("event_id")))
 	}
-	if id == "" {
-		id = NewEventID()
+	if id == nil {
+		id = append(buf[:0], NewEventID()...)
 	}
-	n.setStr(n.rootV, "event_id", id)
+	n.rootV.Set("event_id", n.a.NewStringBytes(id)) // hex: arena-safe
 }
 
 // validPlatforms are the platforms Relay accepts; others become "other".
-var validPlatforms = map[string]bool{
-	"as3": true, "c": true, "cfml": true, "cocoa": true, "csharp": true, "elixir": true,
-	"go": true, "groovy": true, "haskell": true, "java": true, "javascript": true,
-	"native": true, "node": true, "objc": true, "other": true, "perl": true, "php": true,
-	"python": true, "ruby": true,
-}
+// Each maps to itself, so a lookup by bytes yields the string.
+var validPlatforms = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range strings.Fields("as3 c cfml cocoa csharp elixir go groovy haskell java javascript " +
+		"native node objc other perl php python ruby") {
+		m[p] = p
+	}
+	return m
+}()
 
 func (n *normalizer) normPlatform() string {
-	p := stringOf(n.root.Get("platform"))
-	if !validPlatforms[p] {
+	p, ok := validPlatforms[string(bytesOf(n.root.Get("platform")))]
+	if !ok {
 		p = "other"
 		n.setStr(n.rootV, "platform", p)
 	}
@@ -384,7 +455,8 @@ func timeOf(v *fastjson.Value) (time.Time, bool) {
 }
 
 func (n *normalizer) timeValue(t time.Time) *fastjson.Value {
-	return n.a.NewNumberString(string(api.AppendUnixSeconds(nil, t)))
+	var buf [40]byte
+	return n.a.NewNumberString(string(api.AppendUnixSeconds(buf[:0], t)))
 }
 
 func (n *normalizer) timestamp() {
@@ -419,13 +491,34 @@ func NormalizeLevel(s string) (level string, ok bool) {
 	return "", false
 }
 
+// normalizeLevelBytes is NormalizeLevel of a byte string, lowering short
+// ASCII ones on the stack.
+func normalizeLevelBytes(b []byte) (string, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) > len("critical") || !isASCII(b) {
+		if len(b) > len("critical") && isASCII(b) {
+			return "", false // longer than any level
+		}
+		return NormalizeLevel(string(b))
+	}
+	var buf [8]byte
+	lower := buf[:len(b)]
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return NormalizeLevel(string(lower))
+}
+
 func (n *normalizer) levelOf(v *fastjson.Value) (string, bool) {
 	if v == nil {
 		return "", false
 	}
 	switch v.Type() {
 	case fastjson.TypeString:
-		return NormalizeLevel(stringOf(v))
+		return normalizeLevelBytes(bytesOf(v))
 	case fastjson.TypeNumber:
 		return NormalizeLevel(numberString(v))
 	}
@@ -701,14 +794,14 @@ func (n *normalizer) tags() {
 	}
 	out := n.a.NewArray()
 	i := 0
-	add := func(ks string, ok1 bool, val *fastjson.Value) {
-		vs, ok2 := lenientOf(val)
-		if !ok1 || !ok2 || ks == "" {
+	add := func(ks []byte, ok1 bool, val *fastjson.Value) {
+		vs, ok2 := lenientBytes(val)
+		if !ok1 || !ok2 || len(ks) == 0 {
 			return
 		}
 		pair := n.a.NewArray()
-		n.setStrAt(pair, 0, truncateChars(strings.TrimSpace(ks), maxTagChars, "..."))
-		n.setStrAt(pair, 1, truncateChars(vs, maxTagChars, "..."))
+		n.setTagAt(pair, 0, bytes.TrimSpace(ks))
+		n.setTagAt(pair, 1, vs)
 		out.SetArrayItem(i, pair)
 		i++
 	}
@@ -716,13 +809,13 @@ func (n *normalizer) tags() {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		o.Visit(func(k []byte, val *fastjson.Value) {
-			add(string(k), true, val)
+			add(k, true, val)
 		})
 	case fastjson.TypeArray:
 		pairs, _ := v.Array()
 		for _, p := range pairs {
 			if kv, err := p.Array(); err == nil && len(kv) == 2 {
-				ks, ok := lenientOf(kv[0])
+				ks, ok := lenientBytes(kv[0])
 				add(ks, ok, kv[1])
 			}
 		}
@@ -731,6 +824,19 @@ func (n *normalizer) tags() {
 		return
 	}
 	n.root.Set("tags", out)
+}
+
+// setTagAt sets pair[idx] to a tag key or value, cut to maxTagChars.
+func (n *normalizer) setTagAt(pair *fastjson.Value, idx int, b []byte) {
+	if len(b) > maxTagChars { // bytes ≥ characters: maybe too long
+		n.setStrAt(pair, idx, truncateChars(string(b), maxTagChars, "..."))
+		return
+	}
+	if arenaSafe(b) {
+		pair.SetArrayItem(idx, n.a.NewStringBytes(b))
+		return
+	}
+	n.setStrAt(pair, idx, string(b))
 }
 
 func (n *normalizer) fingerprint() {
@@ -814,19 +920,51 @@ func (n *normalizer) user() {
 			u.Del("id")
 		}
 	}
-	ip := stringOf(u.Get("ip_address"))
+	ip := bytesOf(u.Get("ip_address"))
 	switch {
-	case ip == "{{auto}}" && n.opts.ClientIP != "":
+	case string(ip) == "{{auto}}" && n.opts.ClientIP != "":
 		n.setStr(u, "ip_address", n.opts.ClientIP)
-	case ip == "{{auto}}":
+	case string(ip) == "{{auto}}":
 		u.Del("ip_address")
-	case ip == "" && n.opts.ClientIP != "" && n.inferIP():
+	case len(ip) == 0 && n.opts.ClientIP != "" && n.inferIP():
 		n.setStr(u, "ip_address", n.opts.ClientIP)
 	}
 }
 
 func (n *normalizer) inferIP() bool {
-	return stringOf(n.rootV.Get("sdk", "settings", "infer_ip")) == "auto"
+	return string(bytesOf(n.rootV.Get("sdk", "settings", "infer_ip"))) == "auto"
+}
+
+// bytesOf is v's string (unescaped), read in place, or nil if v is not a
+// string. It aliases the parsed tree: use it before Normalize returns.
+func bytesOf(v *fastjson.Value) []byte {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return nil
+	}
+	b, _ := v.StringBytes()
+	return b
+}
+
+var trueBytes, falseBytes = []byte("true"), []byte("false")
+
+// lenientBytes is lenientOf reading strings in place (see bytesOf): only
+// numbers allocate.
+func lenientBytes(v *fastjson.Value) ([]byte, bool) {
+	if v == nil {
+		return nil, false
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		return bytesOf(v), true
+	case fastjson.TypeNumber:
+		b := v.MarshalTo(nil)
+		return b, validNumber(b)
+	case fastjson.TypeTrue:
+		return trueBytes, true
+	case fastjson.TypeFalse:
+		return falseBytes, true
+	}
+	return nil, false
 }
 
 // lenientOf reads a string, number or boolean as a string.
@@ -911,8 +1049,48 @@ func (n *normalizer) stacktrace(container *fastjson.Value, key string) {
 	}
 }
 
+// frameMembers are the members of a frame that frame reads: the first of
+// each name, as fastjson's Get finds it.
+type frameMembers struct {
+	filename, absPath, platform, inApp, module *fastjson.Value
+}
+
 func (n *normalizer) frame(f *fastjson.Value) {
-	filename, absPath := f.Get("filename"), f.Get("abs_path")
+	var m frameMembers
+	if n.plainKeys {
+		// One pass instead of a Get (a scan, two on a miss) per name.
+		o, _ := f.Object()
+		o.Visit(func(k []byte, v *fastjson.Value) {
+			var p **fastjson.Value
+			switch string(k) {
+			case "filename":
+				p = &m.filename
+			case "abs_path":
+				p = &m.absPath
+			case "platform":
+				p = &m.platform
+			case "in_app":
+				p = &m.inApp
+			case "module":
+				p = &m.module
+			default:
+				return
+			}
+			if *p == nil {
+				*p = v
+			}
+		})
+	} else {
+		// An escaped member name: Get's answers depend on whether it has
+		// unescaped the names yet, so ask it, in the order it always was.
+		m.filename, m.absPath = f.Get("filename"), f.Get("abs_path")
+	}
+	n.frameWith(f, &m)
+}
+
+func (n *normalizer) frameWith(f *fastjson.Value, m *frameMembers) {
+	slow := !n.plainKeys
+	filename, absPath := m.filename, m.absPath
 	if isAbsent(absPath) && !isAbsent(filename) {
 		f.Set("abs_path", filename)
 		absPath = filename
@@ -927,22 +1105,33 @@ func (n *normalizer) frame(f *fastjson.Value) {
 			}
 		}
 		n.setStr(f, "filename", fn)
+		// What Get now finds: fn, or setStr's placeholder null.
+		filename = f.Get("filename")
 	}
-	platform := stringOf(f.Get("platform"))
-	if platform == "" {
-		platform = n.platform
+	if slow {
+		m.platform = f.Get("platform")
+		absPath = f.Get("abs_path")
+		m.inApp = f.Get("in_app")
 	}
-	abs := stringOf(f.Get("abs_path"))
-	iv := f.Get("in_app")
-	if isJSFamily(platform) && (abs == "native" || abs == "[native code]" ||
-		(platform == "node" && abs != "" && !nodeAppPath(abs))) {
+	// Read in place (bytesOf): a frame's strings are only looked at here.
+	js, node := isJSFamily(n.platform), n.platform == "node"
+	if p := bytesOf(m.platform); len(p) > 0 {
+		js, node = string(p) == "javascript" || string(p) == "node", string(p) == "node"
+	}
+	abs := bytesOf(absPath)
+	iv := m.inApp
+	if js && (string(abs) == "native" || string(abs) == "[native code]" ||
+		(node && len(abs) > 0 && !nodeAppPath(abs))) {
 		f.Set("in_app", n.a.NewFalse())
 		return
 	}
 	if iv != nil && (iv.Type() == fastjson.TypeTrue || iv.Type() == fastjson.TypeFalse) {
 		return
 	}
-	if defaultInApp(platform, abs, stringOf(f.Get("filename")), stringOf(f.Get("module"))) {
+	if slow {
+		filename, m.module = f.Get("filename"), f.Get("module")
+	}
+	if defaultInAppBytes(js, abs, bytesOf(filename), bytesOf(m.module)) {
 		f.Set("in_app", n.a.NewTrue())
 	} else {
 		f.Set("in_app", n.a.NewFalse())
@@ -962,11 +1151,63 @@ func isJSFamily(platform string) bool { return platform == "javascript" || platf
 
 // nodeAppPath is Sentry's test for node frames that are not built-ins:
 // ^((app|webpack|[a-zA-Z]):|/).
-func nodeAppPath(abs string) bool {
-	if strings.HasPrefix(abs, "/") || strings.HasPrefix(abs, "app:") || strings.HasPrefix(abs, "webpack:") {
+func nodeAppPath(abs []byte) bool {
+	if bytes.HasPrefix(abs, []byte("/")) || bytes.HasPrefix(abs, []byte("app:")) || bytes.HasPrefix(abs, []byte("webpack:")) {
 		return true
 	}
 	return len(abs) >= 2 && abs[1] == ':' && (abs[0]|0x20 >= 'a' && abs[0]|0x20 <= 'z')
+}
+
+// defaultInAppBytes is defaultInApp of byte strings (js: the frame's
+// platform is javascript or node). ASCII paths, nearly all, are lowered in
+// a stack buffer; others take defaultInApp's strings.ToLower.
+func defaultInAppBytes(js bool, abs, filename, module []byte) bool {
+	path := abs
+	if len(path) == 0 {
+		path = filename
+	}
+	var buf [256]byte
+	if len(path) > len(buf) || !isASCII(path) {
+		platform := ""
+		if js {
+			platform = "javascript"
+		}
+		return defaultInApp(platform, string(abs), string(filename), string(module))
+	}
+	lower := buf[:len(path)]
+	for i, c := range path {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	for _, seg := range [...]string{"/node_modules/", "/vendor/", "/site-packages/", "/dist-packages/", "/go/pkg/mod/"} {
+		if bytes.Contains(lower, []byte(seg)) || bytes.HasPrefix(lower, []byte(seg[1:])) {
+			return false
+		}
+	}
+	for _, host := range [...]string{"https://unpkg.com/", "https://cdnjs.cloudflare.com/", "https://cdn.jsdelivr.net/", "https://esm.run/"} {
+		if bytes.HasPrefix(lower, []byte(host)) {
+			return false
+		}
+	}
+	if bytes.HasPrefix(module, []byte("unpkg/")) {
+		return false
+	}
+	if js && (bytes.HasPrefix(lower, []byte("webpack:")) || bytes.HasPrefix(lower, []byte("app:"))) {
+		// No rune lowers to '~' or '/': the prefix test needs no lowering.
+		return !bytes.HasPrefix(filename, []byte("~/"))
+	}
+	return false
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // defaultInApp is the in_app of a frame the SDK left undecided: Sentry's

@@ -304,3 +304,25 @@ func TestNormalizeBareExceptionObject(t *testing.T) {
 		t.Fatalf("exceptions = %+v, title %q", exs, ne.Event.Title)
 	}
 }
+
+func TestHasEscapedKey(t *testing.T) {
+	tests := []struct {
+		json string
+		want bool
+	}{
+		{`{}`, false},
+		{`{"a":"b\"c","d":["\\",{"e":"\n"}]}`, false},
+		{`{"a\"b":1}`, true},
+		{`{"x":"\\","y\\" : 2}`, true},
+		{`{"x":{"k\u0065y"` + "\n\t:" + `1}}`, true},
+		{`["a\\",":"]`, false},
+		{`{"a":"\\\\"}`, false},
+		{`{"a":"\\\":"}`, false},
+		{`"\\"`, false},
+	}
+	for _, tt := range tests {
+		if got := hasEscapedKey([]byte(tt.json)); got != tt.want {
+			t.Errorf("hasEscapedKey(%s) = %v, want %v", tt.json, got, tt.want)
+		}
+	}
+}
