@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/snag-dev/snag/api"
+	"github.com/snag-dev/snag/internal/loadgen"
 	"github.com/valyala/fastjson"
 )
 
@@ -85,7 +86,7 @@ func TestWalkWritesTreeJSON(t *testing.T) {
 			events = append(events, it.Payload)
 		}
 	}
-	envs, _ := loadgenEnvelopes(t, 16, 5<<10)
+	envs, _ := loadgen.Envelopes(16, 5<<10, time.UnixMilli(1795551036908))
 	for _, e := range envs {
 		body, err := ReadBody(nil, bytes.NewReader(e), "gzip", 0)
 		if err != nil {
