@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestQueueCodecRoundTrip(t *testing.T) {
@@ -42,6 +44,36 @@ func TestQueueCodecRoundTrip(t *testing.T) {
 		if _, err := decodeQueueBatch(bad); !errors.Is(err, errQueueCorrupt) {
 			t.Errorf("decode %d bytes: err %v, want errQueueCorrupt", len(bad), err)
 		}
+	}
+}
+
+// TestQueuedEventOwnsItsStrings: a queued event does not keep the caller's
+// buffers alive through its strings (ingest's strings are views into
+// per-event chunks), so the backlog holds about what it counts.
+func TestQueuedEventOwnsItsStrings(t *testing.T) {
+	s := mustOpen(t, "", Options{})
+	big := strings.Repeat("x", 1<<16) + "TypeError: boom|app.js in f|1.0|prod|browser|Chrome"
+	view := func(sub string) string {
+		i := strings.Index(big, sub)
+		return big[i : i+len(sub)]
+	}
+	r := rec("h1")
+	r.Title, r.Culprit, r.Release, r.Environment = view("TypeError: boom"), view("app.js in f"), view("1.0"), view("prod")
+	r.Tags = [][2]string{{view("browser"), view("Chrome")}}
+	p, err := s.prepare(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(big)))
+	hi := lo + uintptr(len(big))
+	for name, v := range map[string]string{"title": p.title, "culprit": p.culprit, "release": p.release,
+		"environment": p.environment, "tag key": p.tags[0][0], "tag value": p.tags[0][1]} {
+		if at := uintptr(unsafe.Pointer(unsafe.StringData(v))); at >= lo && at < hi {
+			t.Errorf("%s %q still points into the caller's buffer", name, v)
+		}
+	}
+	if p.title != "TypeError: boom" || p.tags[0] != [2]string{"browser", "Chrome"} {
+		t.Errorf("copied wrong: title %q, tags %q", p.title, p.tags)
 	}
 }
 

@@ -191,8 +191,43 @@ func (s *Store) prepare(rec *EventRecord) (*pending, error) {
 	if len(rec.Body) > 0 {
 		p.body = compressBody(rec.Body)
 	}
+	p.own()
 	p.size = queuedSize(p)
 	return p, nil
+}
+
+// own copies the strings a queued event keeps into one allocation of its
+// own. A caller's strings may be views into larger buffers (ingest cuts an
+// event's strings from chunks it shares with the rest of the event), and
+// the backlog must pin only about what queuedSize counts.
+func (p *pending) own() {
+	fields := [...]*string{&p.eventID, &p.level, &p.title, &p.culprit, &p.typ, &p.message, &p.platform,
+		&p.release, &p.dist, &p.environment, &p.txn, &p.userKey}
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	for _, t := range p.tags {
+		n += len(t[0]) + len(t[1])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	// Builder.String shares the buffer, which the writes never move past
+	// its grown capacity, so each view stays valid.
+	cp := func(s *string) {
+		if *s != "" {
+			at := b.Len()
+			b.WriteString(*s)
+			*s = b.String()[at:]
+		}
+	}
+	for _, f := range fields {
+		cp(f)
+	}
+	for i := range p.tags {
+		cp(&p.tags[i][0])
+		cp(&p.tags[i][1])
+	}
 }
 
 // queuedSize is what an event counts against MaxQueueBytes: its compressed
