@@ -52,12 +52,12 @@ func TestQueueCodecRoundTrip(t *testing.T) {
 // per-event chunks), so the backlog holds about what it counts.
 func TestQueuedEventOwnsItsStrings(t *testing.T) {
 	s := mustOpen(t, "", Options{})
-	big := strings.Repeat("x", 1<<16) + "TypeError: boom|app.js in f|1.0|prod|browser|Chrome"
+	big := strings.Repeat("x", 1<<16) + "TypeError: boom|app.js in f|1.0|prod|browser|Chrome|0123456789abcdef0123456789abcdef"
 	view := func(sub string) string {
 		i := strings.Index(big, sub)
 		return big[i : i+len(sub)]
 	}
-	r := rec("h1")
+	r := rec(view("0123456789abcdef0123456789abcdef")) // a checksum is a hash the SDK sent
 	r.Title, r.Culprit, r.Release, r.Environment = view("TypeError: boom"), view("app.js in f"), view("1.0"), view("prod")
 	r.Tags = [][2]string{{view("browser"), view("Chrome")}}
 	p, err := s.prepare(r)
@@ -67,7 +67,7 @@ func TestQueuedEventOwnsItsStrings(t *testing.T) {
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(big)))
 	hi := lo + uintptr(len(big))
 	for name, v := range map[string]string{"title": p.title, "culprit": p.culprit, "release": p.release,
-		"environment": p.environment, "tag key": p.tags[0][0], "tag value": p.tags[0][1]} {
+		"environment": p.environment, "tag key": p.tags[0][0], "tag value": p.tags[0][1], "hash": p.hashes[0]} {
 		if at := uintptr(unsafe.Pointer(unsafe.StringData(v))); at >= lo && at < hi {
 			t.Errorf("%s %q still points into the caller's buffer", name, v)
 		}

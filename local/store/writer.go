@@ -210,6 +210,9 @@ func (p *pending) own() {
 	for _, t := range p.tags {
 		n += len(t[0]) + len(t[1])
 	}
+	for _, h := range p.hashes {
+		n += len(h)
+	}
 	var b strings.Builder
 	b.Grow(n)
 	// Builder.String shares the buffer, which the writes never move past
@@ -227,6 +230,9 @@ func (p *pending) own() {
 	for i := range p.tags {
 		cp(&p.tags[i][0])
 		cp(&p.tags[i][1])
+	}
+	for i := range p.hashes {
+		cp(&p.hashes[i])
 	}
 }
 
