@@ -1153,14 +1153,7 @@ func InjectFiles(paths []string, opts InjectOptions) ([]InjectedFile, error) {
 	if len(exts) == 0 {
 		exts = DefaultInjectExtensions
 	}
-	hasExt := func(name string) bool {
-		for _, e := range exts {
-			if strings.HasSuffix(name, "."+strings.TrimPrefix(e, ".")) {
-				return true
-			}
-		}
-		return false
-	}
+	hasExt := extensionMatcher(exts)
 	ignored := func(full, rel string) bool {
 		full, rel = filepath.ToSlash(full), filepath.ToSlash(rel)
 		for _, g := range opts.Ignore {

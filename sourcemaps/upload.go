@@ -161,14 +161,7 @@ func CollectUpload(paths []string, opts UploadOptions) (*UploadSet, error) {
 	if len(exts) == 0 {
 		exts = DefaultUploadExtensions
 	}
-	hasExt := func(name string) bool {
-		for _, e := range exts {
-			if strings.HasSuffix(name, "."+strings.TrimPrefix(e, ".")) {
-				return true
-			}
-		}
-		return false
-	}
+	hasExt := extensionMatcher(exts)
 
 	var found []collected
 	set := &UploadSet{}
@@ -679,4 +672,21 @@ func commonDirPrefix(vals []string) string {
 		return "" // nothing, the root, or a bare scheme ("webpack:/")
 	}
 	return c
+}
+
+// extensionMatcher reports whether a file name ends in one of exts (given
+// with or without their dot), for choosing the files of a build.
+func extensionMatcher(exts []string) func(name string) bool {
+	suffixes := make([]string, len(exts))
+	for i, e := range exts {
+		suffixes[i] = "." + strings.TrimPrefix(e, ".")
+	}
+	return func(name string) bool {
+		for _, s := range suffixes {
+			if strings.HasSuffix(name, s) {
+				return true
+			}
+		}
+		return false
+	}
 }
