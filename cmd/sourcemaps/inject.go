@@ -164,19 +164,8 @@ func runInject(ctx context.Context, opts *InjectOptions) error {
 // writeInjectText prints the report in sections, as sentry-cli's
 // injection report does; empty sections are left out.
 func writeInjectText(w io.Writer, cs *iostreams.ColorScheme, rep InjectReport) error {
-	var b strings.Builder
-	section := func(title string, rows []string) {
-		if len(rows) == 0 {
-			return
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "%s (%d):\n", cs.Bold(title), len(rows))
-		for _, r := range rows {
-			b.WriteString("  " + r + "\n")
-		}
-	}
+	rw := reportWriter{cs: cs}
+	section := rw.section
 	var sources, maps, already, skipped, refused []string
 	for _, f := range rep.Files {
 		switch {
@@ -217,7 +206,7 @@ func writeInjectText(w io.Writer, cs *iostreams.ColorScheme, rep InjectReport) e
 	section("Already had debug IDs", already)
 	section("Skipped", skipped)
 	section("Refused", refused)
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, rw.b.String())
 	return err
 }
 
@@ -254,4 +243,24 @@ func summarizeInject(opts *InjectOptions, rep InjectReport) {
 		parts = append(parts, fmt.Sprintf("%s refused", plural(s.Refused, "file")))
 	}
 	fmt.Fprintf(errOut, "%s %s\n", icon, strings.Join(parts, "; "))
+}
+
+// reportWriter builds a text report in titled sections, as sentry-cli
+// prints its upload and injection reports; empty sections are left out.
+type reportWriter struct {
+	cs *iostreams.ColorScheme
+	b  strings.Builder
+}
+
+func (rw *reportWriter) section(title string, rows []string) {
+	if len(rows) == 0 {
+		return
+	}
+	if rw.b.Len() > 0 {
+		rw.b.WriteByte('\n')
+	}
+	fmt.Fprintf(&rw.b, "%s (%d):\n", rw.cs.Bold(title), len(rows))
+	for _, r := range rows {
+		rw.b.WriteString("  " + r + "\n")
+	}
 }

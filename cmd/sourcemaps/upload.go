@@ -673,19 +673,8 @@ func writeUploadText(w io.Writer, cs *iostreams.ColorScheme, rep UploadReport) e
 	for _, f := range rep.Files {
 		width = max(width, min(len(f.URL), 72))
 	}
-	var b strings.Builder
-	section := func(title string, rows []string) {
-		if len(rows) == 0 {
-			return
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "%s (%d):\n", cs.Bold(title), len(rows))
-		for _, r := range rows {
-			b.WriteString("  " + r + "\n")
-		}
-	}
+	rw := reportWriter{cs: cs}
+	section := rw.section
 	row := func(f UploadFileResult) string {
 		id := f.DebugID
 		if id == "" {
@@ -725,7 +714,7 @@ func writeUploadText(w io.Writer, cs *iostreams.ColorScheme, rep UploadReport) e
 	section("Minified sources", minified)
 	section("Sourcemaps", maps)
 	section("Skipped", skipped)
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, rw.b.String())
 	return err
 }
 
