@@ -24,7 +24,7 @@ import (
 // (no retention, so every event is inserted), and profiles the CPU while the
 // generator loads it. Generator and server share the profile; the server's
 // share is everything under local/.
-func profileInProcess(storeOpts store.Options, simpleGrouping bool, db string, bodies [][]byte, conns int, d time.Duration, out string) result {
+func profileInProcess(send sender, storeOpts store.Options, simpleGrouping bool, db string, bodies [][]byte, conns int, d time.Duration, out string) result {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := store.Open(ctx, db, storeOpts)
@@ -52,8 +52,13 @@ func profileInProcess(storeOpts store.Options, simpleGrouping bool, db string, b
 	defer f.Close()
 	check(pprof.StartCPUProfile(f))
 	before := cpuTime()
-	res := load("http://"+addr+"/api/1/envelope/?sentry_key="+keys[0].PublicKey+"&sentry_version=7", bodies, conns, d)
+	res := send("http://"+addr+"/api/1/envelope/?sentry_key="+keys[0].PublicKey+"&sentry_version=7", bodies, conns, d)
 	pprof.StopCPUProfile()
+	// The allocations beside it: a busy server's pace is set by its GC.
+	if mf, err := os.Create(out + ".allocs"); err == nil {
+		_ = pprof.Lookup("allocs").WriteTo(mf, 0)
+		mf.Close()
+	}
 	used := cpuTime() - before
 	fmt.Printf("process CPU (generator and server): %v, %.0f µs per event\n", used.Round(time.Millisecond), float64(used.Microseconds())/float64(max(res.ok, 1)))
 	fmt.Printf("writer: %+v\n", st.Stats())

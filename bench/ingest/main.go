@@ -42,9 +42,11 @@ func main() {
 	null := flag.Bool("null", true, "also measure the loopback ceiling against a server that stores nothing")
 	nullServe := flag.String("null-server", "", "internal: run the null server on this address")
 	retention := flag.Bool("retention", false, "run snag serve with its default retention (100 events per issue, 100,000 in all) instead of keeping every event")
-	cpuprofile := flag.String("cpuprofile", "", "run the server in this process and write a CPU profile of the load to `file`")
+	cpuprofile := flag.String("cpuprofile", "", "run the server in this process and write a CPU profile of the load to `file` (and its allocations to file.allocs)")
 	window := flag.Duration("batch-window", 0, "with -cpuprofile: the store's BatchWindow")
 	delay := flag.Duration("digest-delay", 0, "with -cpuprofile: the store's DigestDelay (0: its default)")
+	client := flag.String("client", "raw", "the generator's HTTP client: raw (one goroutine per connection, as wrk does) or net/http")
+	external := flag.String("url", "", "send to this envelope URL (with its sentry_key) of a server already running, instead of starting snag serve")
 	simple := flag.Bool("simple-grouping", false, "with -cpuprofile: group by a hash of the title instead of Sentry's grouping, to measure what grouping costs")
 	flag.Parse()
 	if *nullServe != "" {
@@ -56,6 +58,14 @@ func main() {
 		check(fmt.Errorf("-size %q: want a size in KB such as 5k or 50k", *size))
 	}
 	target := kb << 10
+	var send sender = loadRaw
+	switch *client {
+	case "raw":
+	case "net/http":
+		send = load
+	default:
+		check(fmt.Errorf("-client %q: want raw or net/http", *client))
+	}
 
 	tmp, err := os.MkdirTemp("", "snag-ingest-")
 	check(err)
@@ -63,8 +73,18 @@ func main() {
 	if *cpuprofile != "" {
 		bodies, raw := loadgen.Envelopes(int(duration.Seconds()*8000)+1000, target, time.Now())
 		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average; server in process\n", raw, avg(bodies))
-		res := profileInProcess(store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, *simple, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
+		res := profileInProcess(send, store.Options{MaxEvents: -1, MaxEventsPerIssue: -1, BatchWindow: *window, DigestDelay: *delay}, *simple, filepath.Join(tmp, "bench.db"), bodies, *conns, *duration, *cpuprofile)
 		res.print("snag server in process (stored, acknowledged after commit)")
+		return
+	}
+	if *external != "" {
+		bodies, raw := loadgen.Envelopes(int(duration.Seconds()*20000)+1000, target, time.Now())
+		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average\n", raw, avg(bodies))
+		gen0 := cpuTime()
+		res := send(*external, bodies, *conns, *duration)
+		gen := cpuTime() - gen0
+		res.print(*external)
+		fmt.Printf("  generator (%s client) CPU %v, %.0f µs per event\n", *client, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
 		return
 	}
 	bin := filepath.Join(tmp, "snag")
@@ -94,15 +114,16 @@ func main() {
 	check(srv.Start())
 	waitReady(addr)
 	url := "http://" + addr + "/api/1/envelope/?sentry_key=" + key + "&sentry_version=7&sentry_client=bench%2F1"
-	cpu0 := procCPU(srv.Process.Pid)
-	res := load(url, bodies, *conns, *duration)
-	cpu := procCPU(srv.Process.Pid) - cpu0
+	cpu0, gen0 := procCPU(srv.Process.Pid), cpuTime()
+	res := send(url, bodies, *conns, *duration)
+	cpu, gen := procCPU(srv.Process.Pid)-cpu0, cpuTime()-gen0
 	rss := peakRSS(srv.Process.Pid)
 	_ = srv.Process.Signal(os.Interrupt)
 	_ = srv.Wait()
 	res.print("snag serve (stored, acknowledged after commit)")
 	fmt.Printf("  server peak RSS %.1f MB; server CPU %v, %.0f µs per event (the backlog left at the end included)\n",
 		float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(res.ok, 1)))
+	fmt.Printf("  generator (%s client) CPU %v, %.0f µs per event\n", *client, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
 
 	if *null {
 		naddr := freeAddr()
@@ -110,13 +131,16 @@ func main() {
 		ns := exec.Command(self, "-null-server", naddr)
 		check(ns.Start())
 		waitReady(naddr)
-		nres := load("http://"+naddr+"/api/1/envelope/", bodies, *conns, *duration)
+		nres := send("http://"+naddr+"/api/1/envelope/", bodies, *conns, *duration)
 		_ = ns.Process.Kill()
 		_ = ns.Wait()
 		nres.print("null server (reads the body, stores nothing)")
 		fmt.Printf("\nsnag reaches %.0f%% of the loopback ceiling\n", 100*res.rate()/nres.rate())
 	}
 }
+
+// sender loads url with bodies over conns connections for d.
+type sender func(url string, bodies [][]byte, conns int, d time.Duration) result
 
 type result struct {
 	ok, failed int64
@@ -142,6 +166,7 @@ func (r result) print(name string) {
 	}
 }
 
+// load is the generator with net/http's client (-client net/http).
 func load(url string, bodies [][]byte, conns int, d time.Duration) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	client := &http.Client{Transport: tr}

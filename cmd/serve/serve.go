@@ -136,6 +136,7 @@ func run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
+	tuneGC()
 	keys, err := st.ProjectKeys(ctx, store.DefaultProjectID)
 	if err != nil {
 		return err
