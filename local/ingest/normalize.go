@@ -46,6 +46,20 @@ type NormalizedEvent struct {
 	// UserKey identifies the event's user for distinct-user counts
 	// ("id:42", "username:x", "email:x", "ip:1.2.3.4"), or "".
 	UserKey string
+
+	bufs *eventBufs
+}
+
+// Release hands the buffers of Event's stack frames and of JSON to the
+// next Normalize, and clears both fields: neither may be used afterwards
+// (the event's strings may). Calling it is optional; a caller that keeps
+// the event simply does not.
+func (ne *NormalizedEvent) Release() {
+	if ne.bufs == nil {
+		return
+	}
+	ne.bufs.release()
+	ne.bufs, ne.Event, ne.JSON = nil, nil, nil
 }
 
 var (
@@ -92,16 +106,19 @@ func Normalize(raw []byte, opts NormalizeOptions) (*NormalizedEvent, error) {
 	n.flush()
 
 	// One walk reads the typed event and writes the JSON (in a pooled
-	// buffer, copied once at its final size by assemble), leaving the
+	// buffer, copied once into the event's own by assemble), leaving the
 	// places of the derived members open.
 	b := typedBuilders.Get().(*typedBuilder)
 	b.start(len(raw))
+	b.bufs = eventBufPool.Get().(*eventBufs)
 	ev := b.event(root)
 	applyDerived(ev)
 	out := b.assemble(ev)
+	bufs := b.bufs
+	b.bufs = nil
 	b.done()
 	typedBuilders.Put(b)
-	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User)}, nil
+	return &NormalizedEvent{Event: ev, JSON: out, UserKey: UserKey(ev.User), bufs: bufs}, nil
 }
 
 // jsonError turns a parse failure into an *Error with the byte offset the

@@ -36,6 +36,9 @@ type typedBuilder struct {
 	// derived[i] is where in out the value of the event's first member
 	// named derivedNames[i] goes, or -1 if it has none.
 	derived [4]int
+	// bufs hold the event's frames and final JSON; they outlive the
+	// builder and come back with NormalizedEvent.Release.
+	bufs *eventBufs
 	// Per-event chunks (handed out, never reused).
 	strs  strings.Builder
 	raws  []byte
@@ -595,7 +598,7 @@ func (b *typedBuilder) stacktrace(v *fastjson.Value) *api.Stacktrace {
 		switch string(k) {
 		case "frames":
 			arr, _ := v.Array()
-			st.Frames = make([]api.Frame, countObjects(arr), len(arr))
+			st.Frames = b.frames(countObjects(arr), len(arr))
 			if arr == nil {
 				b.val(v)
 				return
@@ -1037,8 +1040,54 @@ func (b *typedBuilder) assemble(ev *api.Event) []byte {
 	} else {
 		b.out = out
 	}
-	// A copy of the final size (append does not clear what it copies).
-	return append([]byte(nil), out...)
+	// A copy into the event's own buffer, which out (the builder's) is not.
+	b.bufs.json = append(b.bufs.json[:0], out...)
+	return b.bufs.json
+}
+
+// eventBufs are the buffers a normalized event's frames and JSON live in.
+// At 5 KB they are about half of what ingest allocates per event, so a
+// server that is done with an event hands them to the next one
+// (NormalizedEvent.Release) instead of leaving them to the collector.
+type eventBufs struct {
+	frames []api.Frame // the slab stack traces take their frames from; len is what is taken
+	json   []byte
+}
+
+// Buffers larger than these (a rare huge event) are not kept for reuse.
+const (
+	maxPooledFrames = 1024
+	maxPooledJSON   = 256 << 10
+)
+
+var eventBufPool = sync.Pool{New: func() any { return new(eventBufs) }}
+
+// frames takes n frames (count of them in use) from the event's slab. A
+// stack trace that does not fit gets a new slab, which is the one kept: the
+// earlier stack traces keep theirs.
+func (b *typedBuilder) frames(count, n int) []api.Frame {
+	s := b.bufs.frames
+	if cap(s)-len(s) < n {
+		s = make([]api.Frame, 0, max(2*cap(s), n))
+	}
+	at := len(s)
+	b.bufs.frames = s[:at+n]
+	return s[at : at+count : at+n]
+}
+
+// release readies the buffers for another event: the frames are cleared
+// so that they pin none of the strings the event pointed to.
+func (eb *eventBufs) release() {
+	clear(eb.frames)
+	eb.frames = eb.frames[:0]
+	if cap(eb.frames) > maxPooledFrames {
+		eb.frames = nil
+	}
+	eb.json = eb.json[:0]
+	if cap(eb.json) > maxPooledJSON {
+		eb.json = nil
+	}
+	eventBufPool.Put(eb)
 }
 
 // appendDerivedString writes a derived string as Normalize's tree held it.

@@ -71,6 +71,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, project int64, e
 		s.fail(w, err)
 		return
 	}
+	// The store copies what it keeps before Accept returns.
+	defer ne.Release()
 	ev := ne.Event
 	if ev.Type == "transaction" {
 		writeID(w, ev.EventID)
