@@ -5,9 +5,12 @@
 // 20 to 40 frames, ~100 distinct errors, distinct users) sent over loopback
 // by 50 concurrent connections, every one acknowledged only after commit.
 // It also measures the loopback HTTP ceiling against a server that stores
-// nothing, and reports the server's peak RSS.
+// nothing, and reports the server's peak RSS and both sides' CPU per event.
+// The generator shares the server's CPUs, so it is as lean as wrk (-client
+// raw); -sched batch keeps it from preempting the server at every answer.
 //
 //	go run ./bench/ingest -size 5k  -duration 10s
+//	go run ./bench/ingest -size 5k  -duration 10s -sched batch
 //	go run ./bench/ingest -size 50k -duration 10s
 package main
 
@@ -46,6 +49,7 @@ func main() {
 	window := flag.Duration("batch-window", 0, "with -cpuprofile: the store's BatchWindow")
 	delay := flag.Duration("digest-delay", 0, "with -cpuprofile: the store's DigestDelay (0: its default)")
 	client := flag.String("client", "raw", "the generator's HTTP client: raw (one goroutine per connection, as wrk does) or net/http")
+	sched := flag.String("sched", "normal", "the generator's scheduling: normal, or batch (Linux SCHED_BATCH: woken by an answer, it does not preempt the server)")
 	external := flag.String("url", "", "send to this envelope URL (with its sentry_key) of a server already running, instead of starting snag serve")
 	simple := flag.Bool("simple-grouping", false, "with -cpuprofile: group by a hash of the title instead of Sentry's grouping, to measure what grouping costs")
 	flag.Parse()
@@ -66,6 +70,16 @@ func main() {
 	default:
 		check(fmt.Errorf("-client %q: want raw or net/http", *client))
 	}
+	if *sched != "normal" && *sched != "batch" {
+		check(fmt.Errorf("-sched %q: want normal or batch", *sched))
+	}
+	// Children started while it is set would inherit the batch policy, so
+	// it is set only around each load.
+	run := func(url string, bodies [][]byte) result {
+		check(setBatch(*sched == "batch"))
+		defer func() { check(setBatch(false)) }()
+		return send(url, bodies, *conns, *duration)
+	}
 
 	tmp, err := os.MkdirTemp("", "snag-ingest-")
 	check(err)
@@ -81,10 +95,10 @@ func main() {
 		bodies, raw := loadgen.Envelopes(int(duration.Seconds()*20000)+1000, target, time.Now())
 		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average\n", raw, avg(bodies))
 		gen0 := cpuTime()
-		res := send(*external, bodies, *conns, *duration)
+		res := run(*external, bodies)
 		gen := cpuTime() - gen0
 		res.print(*external)
-		fmt.Printf("  generator (%s client) CPU %v, %.0f µs per event\n", *client, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
+		fmt.Printf("  generator (%s client, %s scheduling) CPU %v, %.0f µs per event\n", *client, *sched, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
 		return
 	}
 	bin := filepath.Join(tmp, "snag")
@@ -115,7 +129,7 @@ func main() {
 	waitReady(addr)
 	url := "http://" + addr + "/api/1/envelope/?sentry_key=" + key + "&sentry_version=7&sentry_client=bench%2F1"
 	cpu0, gen0 := procCPU(srv.Process.Pid), cpuTime()
-	res := send(url, bodies, *conns, *duration)
+	res := run(url, bodies)
 	cpu, gen := procCPU(srv.Process.Pid)-cpu0, cpuTime()-gen0
 	rss := peakRSS(srv.Process.Pid)
 	_ = srv.Process.Signal(os.Interrupt)
@@ -123,7 +137,7 @@ func main() {
 	res.print("snag serve (stored, acknowledged after commit)")
 	fmt.Printf("  server peak RSS %.1f MB; server CPU %v, %.0f µs per event (the backlog left at the end included)\n",
 		float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(res.ok, 1)))
-	fmt.Printf("  generator (%s client) CPU %v, %.0f µs per event\n", *client, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
+	fmt.Printf("  generator (%s client, %s scheduling) CPU %v, %.0f µs per event\n", *client, *sched, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
 
 	if *null {
 		naddr := freeAddr()
@@ -131,7 +145,7 @@ func main() {
 		ns := exec.Command(self, "-null-server", naddr)
 		check(ns.Start())
 		waitReady(naddr)
-		nres := send("http://"+naddr+"/api/1/envelope/", bodies, *conns, *duration)
+		nres := run("http://"+naddr+"/api/1/envelope/", bodies)
 		_ = ns.Process.Kill()
 		_ = ns.Wait()
 		nres.print("null server (reads the body, stores nothing)")
