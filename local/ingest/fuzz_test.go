@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func fixtureBodies(f *testing.F) [][]byte {
@@ -89,6 +90,26 @@ func FuzzNormalize(f *testing.F) {
 		if again.Event.Title != ne.Event.Title || again.Event.Culprit != ne.Event.Culprit || again.Event.EventID != ne.Event.EventID {
 			t.Fatalf("not idempotent: %q/%q vs %q/%q", ne.Event.Title, ne.Event.Culprit, again.Event.Title, again.Event.Culprit)
 		}
+		again.Release()
+		ne.Release()
+
+		// Buffers released by one event serve the next: the same input
+		// gives the same output either way.
+		fixed := NormalizeOptions{EventID: "0123456789abcdef0123456789abcdef", ReceivedAt: time.Unix(1795551040, 0)}
+		first, err := Normalize(raw, fixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := string(first.JSON)
+		first.Release()
+		second, err := Normalize(raw, fixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(second.JSON) != want {
+			t.Fatalf("after a release:\n got %s\nwant %s", second.JSON, want)
+		}
+		second.Release()
 	})
 }
 
