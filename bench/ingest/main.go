@@ -180,10 +180,11 @@ func (r result) print(name string) {
 	}
 }
 
-// load is the generator with net/http's client (-client net/http).
-func load(url string, bodies [][]byte, conns int, d time.Duration) result {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	client := &http.Client{Transport: tr}
+// drive loads the server with conns connections for d: each sends the next
+// body as soon as its last one is answered, through the sender newConn
+// makes for it, which reports the answer's status. It collects what they
+// measured.
+func drive(bodies [][]byte, conns int, d time.Duration, newConn func() (send func(body []byte) (int, error), done func())) result {
 	var next atomic.Int64
 	var mu sync.Mutex
 	res := result{statuses: map[int]int64{}}
@@ -191,33 +192,29 @@ func load(url string, bodies [][]byte, conns int, d time.Duration) result {
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for c := 0; c < conns; c++ {
+	for range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			send, done := newConn()
+			defer done()
 			var lat []time.Duration
 			var ok, failed int64
 			statuses := map[int]int64{}
 			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				body := bodies[int(i)%len(bodies)]
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-				req.Header.Set("Content-Encoding", "gzip")
-				req.Header.Set("Content-Type", "application/x-sentry-envelope")
+				body := bodies[int(next.Add(1)-1)%len(bodies)]
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				status, err := send(body)
 				if err != nil {
 					failed++
 					continue
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
-				if resp.StatusCode == 200 {
+				if status == 200 {
 					ok++
 				} else {
 					failed++
-					statuses[resp.StatusCode]++
+					statuses[status]++
 				}
 			}
 			mu.Lock()
@@ -233,6 +230,27 @@ func load(url string, bodies [][]byte, conns int, d time.Duration) result {
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
+}
+
+// load is the generator with net/http's client (-client net/http).
+func load(url string, bodies [][]byte, conns int, d time.Duration) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	client := &http.Client{Transport: tr}
+	return drive(bodies, conns, d, func() (func([]byte) (int, error), func()) {
+		send := func(body []byte) (int, error) {
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+			req.Header.Set("Content-Encoding", "gzip")
+			req.Header.Set("Content-Type", "application/x-sentry-envelope")
+			resp, err := client.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}
+		return send, func() {}
+	})
 }
 
 func avg(bs [][]byte) int {

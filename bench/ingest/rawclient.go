@@ -5,14 +5,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -25,74 +22,37 @@ func loadRaw(rawURL string, bodies [][]byte, conns int, d time.Duration) result 
 	u, err := url.Parse(rawURL)
 	check(err)
 	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: snag-bench/1\r\nContent-Type: application/x-sentry-envelope\r\nContent-Encoding: gzip\r\nContent-Length: ", u.RequestURI(), u.Host)
-	var next atomic.Int64
-	var mu sync.Mutex
-	res := result{statuses: map[int]int64{}}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := 0; c < conns; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			var ok, failed int64
-			statuses := map[int]int64{}
-			var conn net.Conn
-			var br *bufio.Reader
-			buf := make([]byte, 0, 64<<10)
-			for ctx.Err() == nil {
-				if conn == nil {
-					conn, err = net.Dial("tcp", u.Host)
-					if err != nil {
-						failed++
-						time.Sleep(time.Millisecond)
-						continue
-					}
-					br = bufio.NewReaderSize(conn, 4<<10)
-				}
-				body := bodies[int(next.Add(1)-1)%len(bodies)]
-				buf = append(buf[:0], head...)
-				buf = strconv.AppendInt(buf, int64(len(body)), 10)
-				buf = append(buf, "\r\n\r\n"...)
-				buf = append(buf, body...)
-				t0 := time.Now()
-				status, keep, err := roundTrip(conn, br, buf)
+	return drive(bodies, conns, d, func() (func([]byte) (int, error), func()) {
+		var conn net.Conn
+		var br *bufio.Reader
+		buf := make([]byte, 0, 64<<10)
+		send := func(body []byte) (int, error) {
+			if conn == nil {
+				c, err := net.Dial("tcp", u.Host)
 				if err != nil {
-					failed++
-					conn.Close()
-					conn = nil
-					continue
+					time.Sleep(time.Millisecond)
+					return 0, err
 				}
-				lat = append(lat, time.Since(t0))
-				if status == 200 {
-					ok++
-				} else {
-					failed++
-					statuses[status]++
-				}
-				if !keep {
-					conn.Close()
-					conn = nil
-				}
+				conn, br = c, bufio.NewReaderSize(c, 4<<10)
 			}
+			buf = append(buf[:0], head...)
+			buf = strconv.AppendInt(buf, int64(len(body)), 10)
+			buf = append(buf, "\r\n\r\n"...)
+			buf = append(buf, body...)
+			status, keep, err := roundTrip(conn, br, buf)
+			if err != nil || !keep {
+				conn.Close()
+				conn = nil
+			}
+			return status, err
+		}
+		done := func() {
 			if conn != nil {
 				conn.Close()
 			}
-			mu.Lock()
-			res.ok += ok
-			res.failed += failed
-			res.latencies = append(res.latencies, lat...)
-			for k, v := range statuses {
-				res.statuses[k] += v
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	return res
+		}
+		return send, done
+	})
 }
 
 // roundTrip writes one request and reads its answer: the status, and whether
