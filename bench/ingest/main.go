@@ -73,6 +73,9 @@ func main() {
 	if *sched != "normal" && *sched != "batch" {
 		check(fmt.Errorf("-sched %q: want normal or batch", *sched))
 	}
+	if *sched == "batch" && *cpuprofile != "" {
+		check(fmt.Errorf("-sched batch would make the server a batch task too with -cpuprofile (one process); drop one of them"))
+	}
 	// Children started while it is set would inherit the batch policy, so
 	// it is set only around each load.
 	run := func(url string, bodies [][]byte) result {
@@ -91,14 +94,23 @@ func main() {
 		res.print("snag server in process (stored, acknowledged after commit)")
 		return
 	}
+	// Enough distinct events that none repeats (a repeat is a cheap duplicate).
+	n := int(duration.Seconds()*20000) + 1000
+	if target > 5<<10 {
+		n = int(duration.Seconds()*4000) + 1000
+	}
+	printGenerator := func(cpu time.Duration, ok int64) {
+		fmt.Printf("  generator (%s client, %s scheduling) CPU %v, %.0f µs per event\n", *client, *sched, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(ok, 1)))
+	}
 	if *external != "" {
-		bodies, raw := loadgen.Envelopes(int(duration.Seconds()*20000)+1000, target, time.Now())
+		fmt.Fprintf(os.Stderr, "generating %d events of ~%d KB...\n", n, target>>10)
+		bodies, raw := loadgen.Envelopes(n, target, time.Now())
 		fmt.Printf("events: ~%d bytes JSON each, %d bytes gzip on average\n", raw, avg(bodies))
 		gen0 := cpuTime()
 		res := run(*external, bodies)
 		gen := cpuTime() - gen0
 		res.print(*external)
-		fmt.Printf("  generator (%s client, %s scheduling) CPU %v, %.0f µs per event\n", *client, *sched, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
+		printGenerator(gen, res.ok)
 		return
 	}
 	bin := filepath.Join(tmp, "snag")
@@ -106,11 +118,6 @@ func main() {
 	build.Stderr = os.Stderr
 	check(build.Run())
 
-	// Enough distinct events that none repeats (a repeat is a cheap duplicate).
-	n := int(duration.Seconds()*20000) + 1000
-	if target > 5<<10 {
-		n = int(duration.Seconds()*4000) + 1000
-	}
 	fmt.Fprintf(os.Stderr, "generating %d events of ~%d KB...\n", n, target>>10)
 	bodies, raw := loadgen.Envelopes(n, target, time.Now())
 	fmt.Printf("events: %d distinct, ~%d bytes JSON each, %d bytes gzip on average\n", n, raw, avg(bodies))
@@ -137,7 +144,7 @@ func main() {
 	res.print("snag serve (stored, acknowledged after commit)")
 	fmt.Printf("  server peak RSS %.1f MB; server CPU %v, %.0f µs per event (the backlog left at the end included)\n",
 		float64(rss)/1024, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(res.ok, 1)))
-	fmt.Printf("  generator (%s client, %s scheduling) CPU %v, %.0f µs per event\n", *client, *sched, gen.Round(time.Millisecond), float64(gen.Microseconds())/float64(max(res.ok, 1)))
+	printGenerator(gen, res.ok)
 
 	if *null {
 		naddr := freeAddr()
