@@ -1,0 +1,35 @@
+package inflate
+
+import (
+	"compress/flate"
+	"testing"
+)
+
+// The fuzz targets hold the decoder to Go's compress packages: the same
+// inputs accepted, the same output, and no panic on anything.
+
+func addSeeds(f *testing.F, compress func(t testing.TB, data []byte, level int) []byte) {
+	for _, data := range [][]byte{
+		nil, []byte("a"), []byte(`{"exception":{"values":[{"type":"Error","value":"boom"}]}}`),
+		[]byte("abcabcabcabcabcabcabcabcabcabcabcabcabcabc xyz xyz xyz"),
+	} {
+		for _, level := range []int{flate.NoCompression, flate.BestSpeed, flate.BestCompression, flate.HuffmanOnly} {
+			f.Add(compress(f, data, level))
+		}
+	}
+}
+
+func FuzzInflate(f *testing.F) {
+	addSeeds(f, compressFlate)
+	f.Fuzz(func(t *testing.T, src []byte) { checkSame(t, "deflate", src) })
+}
+
+func FuzzGunzip(f *testing.F) {
+	addSeeds(f, compressGzip)
+	f.Fuzz(func(t *testing.T, src []byte) { checkSame(t, "gzip", src) })
+}
+
+func FuzzZlib(f *testing.F) {
+	addSeeds(f, compressZlib)
+	f.Fuzz(func(t *testing.T, src []byte) { checkSame(t, "zlib", src) })
+}
