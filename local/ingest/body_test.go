@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -58,6 +59,32 @@ func TestReadBodyEncodings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A short gzip or deflate body is decoded in one piece and a longer one
+// streamed; both give the same bytes, appended to what dst holds.
+func TestReadBodyWholeAndStreamed(t *testing.T) {
+	const limit = 1 << 20 // read whole up to 8 KiB of compressed input
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{100, 8<<10 - 40, 8<<10 - 10, 8 << 10, 8<<10 + 100, 200 << 10} {
+		data := make([]byte, n) // random, so the compressed size is about n
+		for i := range data {
+			data[i] = byte(r.Uint32())
+		}
+		for _, enc := range []string{"gzip", "deflate"} {
+			body := compress(t, enc, data)
+			got, err := ReadBody([]byte("kept"), bytes.NewReader(body), enc, limit)
+			if err != nil {
+				t.Fatalf("%s, %d compressed bytes: %v", enc, len(body), err)
+			}
+			if !bytes.Equal(got, append([]byte("kept"), data...)) {
+				t.Fatalf("%s, %d compressed bytes: wrong output", enc, len(body))
+			}
+			if _, err := ReadBody(nil, bytes.NewReader(body), enc, int64(n-1)); !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("%s, %d compressed bytes, limit %d: err = %v", enc, len(body), n-1, err)
+			}
+		}
 	}
 }
 
