@@ -5,9 +5,9 @@
 // of gzip, and a streaming decoder spends most of its time on the stream
 // (reading a byte at a time, copying through a 32 KiB window). With the
 // whole input and output in slices, the bit reader loads eight bytes at a
-// time and matches copy straight from the output, about twice as fast on a
-// 5 KB event. Large bodies are still better streamed, so the caller decides
-// which to use.
+// time and matches copy straight from the output: a 5 KB event takes about
+// 30 % less time than with klauspost/compress's streaming gzip. Large
+// bodies are still better streamed (memory), so the caller decides.
 //
 // It accepts exactly the streams Go's compress/flate, compress/gzip and
 // compress/zlib accept (a differential fuzz target holds it to that), and
@@ -54,7 +54,7 @@ const (
 	clBits   = 7
 
 	maxCodeLen = 15
-	numLit     = 286 // litlen symbols a block may use (287 and 288 are reserved)
+	numLit     = 286 // litlen symbols a block may use (286 and 287 are reserved)
 	numDist    = 30
 	endBlock   = 256
 	maxMatch   = 258
@@ -166,7 +166,7 @@ func build(table []uint32, lens []uint8, tableBits uint, leaf func(sym int) uint
 	}
 	var next [maxCodeLen + 1]int // first code of each length
 	code := 0
-	count[0] = 0
+	count[0] = 0 // unused symbols take no codes
 	for l := 1; l <= maxLen; l++ {
 		code = (code + count[l-1]) << 1
 		next[l] = code
