@@ -78,6 +78,8 @@ var (
 	clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
+// init computes the length and distance tables of RFC 1951 §3.2.5 and
+// the fixed codes' decoding tables (§3.2.6).
 func init() {
 	base := uint16(3)
 	for i := range 28 {

@@ -229,9 +229,9 @@ func readUpTo(buf []byte, r io.Reader, limit int) (_ []byte, whole bool, _ error
 
 // inflateWhole decodes a gzip or deflate (zlib) body held in memory.
 func inflateWhole(dst, src []byte, enc Encoding, limit int64) ([]byte, error) {
-	lim := -1
+	lim := -1 // none
 	if limit > 0 {
-		lim = int(min(limit, math.MaxInt32))
+		lim = int(min(limit, math.MaxInt32)) // int may be 32 bits
 	}
 	var out []byte
 	var err error
