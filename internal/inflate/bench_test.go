@@ -14,14 +14,13 @@ import (
 // The bodies the load generator sends (gzip of JSON events), decoded into
 // a reused buffer; per event. The klauspost benchmarks are the streaming
 // decoder the server used before, for comparison.
-
-func benchBodies(b *testing.B, size int) [][]byte {
+func benchBodies(size int) [][]byte {
 	envs, _ := loadgen.Envelopes(64, size, time.UnixMilli(1795551036908))
 	return envs
 }
 
 func benchGunzip(b *testing.B, size int) {
-	envs := benchBodies(b, size)
+	envs := benchBodies(size)
 	var buf []byte
 	i := 0
 	b.ReportAllocs()
@@ -36,7 +35,7 @@ func benchGunzip(b *testing.B, size int) {
 }
 
 func benchKlauspost(b *testing.B, size int) {
-	envs := benchBodies(b, size)
+	envs := benchBodies(size)
 	var buf bytes.Buffer
 	zr, err := kgzip.NewReader(bytes.NewReader(envs[0]))
 	if err != nil {
